@@ -6,5 +6,7 @@
 #define HS_CLI_H
 
 int	hs_cli_token(int argc, char **argv);
+int	hs_cli_config(int argc, char **argv);
+int	hs_cli_db(int argc, char **argv);
 
 #endif

@@ -16,6 +16,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "token", "encode, decode and key change STS tokens", hs_cli_token },
+	{ "config", "check hydrosync.conf, generate kore.conf", hs_cli_config },
+	{ "db", "migrate the schema, load demo data", hs_cli_db },
 };
 
 static void

@@ -1,0 +1,95 @@
+/*
+ * HydroSync's router.  Kore sends every request to one handler,
+ * hs_dispatch(), which matches it against one route table.  That table is
+ * the single truth about what the server serves: the dispatcher, the
+ * Prometheus metrics, the role checks and the OpenAPI document all read it.
+ *
+ * Handlers are small state machines over struct hs_req: they return
+ * HS_DONE once a reply is written, or HS_AGAIN after starting something
+ * asynchronous (a query, an outbound call); they run again, with r->phase
+ * as they left it, when that finishes.
+ */
+#ifndef HS_ROUTER_H
+#define HS_ROUTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <libpq-fe.h>
+
+#define HS_DONE		0
+#define HS_AGAIN	1
+
+#define HS_PATH_PARAMS	4
+#define HS_PARAM_MAX	128
+
+/* Who may call a route. */
+#define HS_ROLE_PUBLIC	0x0001u	/* anyone, no session */
+#define HS_ROLE_DIAG	0x8000u	/* only with `diagnostics yes` (tests) */
+
+struct hs_req;
+struct hs_ticket;
+
+typedef int (*hs_handler_fn)(struct hs_req *);
+
+struct hs_route {
+	const char	*method;
+	const char	*path;		/* "/api/v1/meters/{id}" */
+	hs_handler_fn	 handler;
+	uint32_t	 roles;
+	const char	*summary;
+};
+
+struct hs_req {
+	struct http_request	*http;
+	const struct hs_route	*route;
+	int			 route_id;
+	int			 phase;
+	char			 params[HS_PATH_PARAMS][HS_PARAM_MAX];
+	int			 nparams;
+	uint64_t		 start_us;
+
+	/* The outcome of the last asynchronous step. */
+	struct hs_ticket	*ticket;
+	PGresult		*res;
+	char			 error[512];
+	char			 sqlstate[6];
+	int			 http_status;
+	struct kore_buf		*http_body;
+
+	/* Handler-owned state, freed with the request. */
+	void			*data;
+	void			(*data_free)(void *);
+};
+
+/* Exported for Kore: the one route in kore.conf points here. */
+int	hs_dispatch(struct http_request *);
+
+void	hs_router_setup(int diagnostics);
+int	hs_router_nroutes(void);
+void	hs_router_route_info(int id, const char **method, const char **path);
+const struct hs_route	*hs_router_table(size_t *count);
+
+/* Start a query for this request; the handler then returns HS_AGAIN. */
+int	hs_req_query(struct hs_req *r, const char *sql, int nparams,
+	    const char *const *params);
+
+/* A ticket for any other asynchronous completion tied to a request. */
+struct hs_ticket	*hs_req_ticket(struct hs_req *r);
+/* The request behind a ticket, or NULL when the client went away. */
+struct hs_req		*hs_ticket_req(struct hs_ticket *t);
+/* Wake the request and release the ticket. */
+void			 hs_ticket_resume(struct hs_ticket *t);
+
+/* Replies. */
+int	hs_reply(struct hs_req *r, int status, const char *type,
+	    const void *body, size_t len);
+int	hs_reply_json(struct hs_req *r, int status, struct kore_buf *buf);
+int	hs_reply_error(struct hs_req *r, int status, const char *code,
+	    const char *message, const char *field);
+
+const char	*hs_req_header(struct hs_req *r, const char *name);
+
+#endif

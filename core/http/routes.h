@@ -1,0 +1,23 @@
+/*
+ * Handlers, by subsystem.  The table that binds them to paths and roles is
+ * in routes.c.
+ */
+#ifndef HS_ROUTES_H
+#define HS_ROUTES_H
+
+#include "http/router.h"
+
+/* health.c */
+int	hs_health_live(struct hs_req *);
+int	hs_health_ready(struct hs_req *);
+int	hs_health_metrics(struct hs_req *);
+int	hs_health_version(struct hs_req *);
+
+/* diag.c (only with `diagnostics yes`) */
+int	hs_diag_transport(struct hs_req *);
+int	hs_diag_sleep(struct hs_req *);
+
+extern const struct hs_route	hs_routes[];
+extern const size_t		hs_nroutes;
+
+#endif

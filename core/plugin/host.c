@@ -1,0 +1,148 @@
+/*
+ * The host services a plugin receives (struct hs_host).  Each call gets
+ * hctx, which the loader pointed at the plugin's slot, so the host knows
+ * which plugin is asking: its logs are attributed and its settings scoped.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <openssl/rand.h>
+
+#include <kore/kore.h>
+
+#include "net/httpc.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
+#include "db/db.h"
+#include "server/server.h"
+
+static void
+host_log(void *hctx, int level, const char *fmt, ...)
+{
+	struct hs_plugin_slot	*slot = hctx;
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	hs_logv(level, "plugin", slot->conf->name, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+host_setting(void *hctx, const char *key)
+{
+	return (hs_plugin_setting(hctx, key));
+}
+
+static int64_t
+host_now_ms(void *hctx)
+{
+	struct timeval	tv;
+
+	(void)hctx;
+	gettimeofday(&tv, NULL);
+	return ((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
+}
+
+static int
+host_random(void *hctx, void *buf, size_t len)
+{
+	(void)hctx;
+	if (len > INT32_MAX || RAND_bytes(buf, (int)len) != 1)
+		return (HS_E_INTERNAL);
+	return (HS_OK);
+}
+
+static void *
+host_alloc(void *hctx, size_t len)
+{
+	void	*p;
+
+	(void)hctx;
+	if ((p = calloc(1, len ? len : 1)) == NULL)
+		fatal("plugin allocation of %zu bytes failed", len);
+	return (p);
+}
+
+static void
+host_free(void *hctx, void *p)
+{
+	(void)hctx;
+	free(p);
+}
+
+static int
+host_http_request(void *hctx, const struct hs_http_req *req,
+    hs_http_done_fn done, void *arg)
+{
+	(void)hctx;
+	if (req == NULL || req->size < offsetof(struct hs_http_req,
+	    timeout_ms) + sizeof(req->timeout_ms))
+		return (HS_E_INVALID);
+	return (hs_httpc_request(req, done, arg));
+}
+
+struct enqueue {
+	char	kind[64];
+};
+
+static void
+enqueued(void *arg, PGresult *res, const char *error, const char *state)
+{
+	struct enqueue	*e = arg;
+
+	(void)state;
+	if (res != NULL)
+		PQclear(res);
+	if (error != NULL)
+		hs_log(HS_LOG_ERR, "jobs.enqueue", "job %s not enqueued: %s",
+		    e->kind, error);
+	free(e);
+}
+
+/*
+ * The insert is asynchronous; the job exists once it commits.  A plugin
+ * that must not lose a job passes a dedupe key and may enqueue again.
+ */
+static int
+host_job_enqueue(void *hctx, const char *kind, const char *payload,
+    const char *dedupe_key)
+{
+	struct hs_plugin_slot	*slot = hctx;
+	struct enqueue		*e;
+	const char		*params[4];
+
+	if (kind == NULL || payload == NULL || strlen(kind) >= 64)
+		return (HS_E_INVALID);
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		fatal("job enqueue: out of memory");
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	params[0] = kind;
+	params[1] = payload;
+	params[2] = dedupe_key;
+	params[3] = slot->conf->name;
+	if (hs_db_query("SELECT hs_job_enqueue($1, $2::jsonb, $3, $4)", 4,
+	    params, enqueued, e) == -1) {
+		free(e);
+		return (HS_E_UNAVAILABLE);
+	}
+	hs_metrics_self()->jobs_enqueued++;
+	return (HS_OK);
+}
+
+void
+hs_host_template(struct hs_host *host)
+{
+	memset(host, 0, sizeof(*host));
+	host->size = sizeof(*host);
+	host->abi = HS_ABI_VERSION;
+	host->log = host_log;
+	host->setting = host_setting;
+	host->now_ms = host_now_ms;
+	host->random = host_random;
+	host->alloc = host_alloc;
+	host->free = host_free;
+	host->http_request = host_http_request;
+	host->job_enqueue = host_job_enqueue;
+}
