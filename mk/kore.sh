@@ -19,6 +19,7 @@ conf=$(realpath "${1:?usage: kore.sh CONF RUNDIR [--background]}")
 rundir=$(realpath -m "${2:?missing RUNDIR}")
 mode=${3:-}
 HS_USER=${HS_USER:-hydrosync}
+build=${HS_BUILD:-build}
 
 mkdir -p "$rundir"
 flags=(-f -n)
@@ -28,8 +29,8 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	flags+=(-r)
 fi
-"$top/build/bin/hydrosync" config kore "$conf" \
-    --module "$top/build/lib/hydrosync.so" --pidfile "$rundir/kore.pid" \
+"$top/$build/bin/hydrosync" config kore "$conf" \
+    --module "$top/$build/lib/hydrosync.so" --pidfile "$rundir/kore.pid" \
     "${runas[@]}" >"$rundir/kore.conf"
 port=$(awk '$1 == "bind" { print $3 }' "$rundir/kore.conf" | head -1)
 addr=$(awk '$1 == "bind" { print $2 }' "$rundir/kore.conf" | head -1)
@@ -37,7 +38,13 @@ addr=$(awk '$1 == "bind" { print $2 }' "$rundir/kore.conf" | head -1)
 # The working directory is the project, so relative paths in CONF
 # (webroot, plugin files) mean the same to every process.
 cd "$top"
-HS_CONF=$conf stdbuf -oL -eL kore "${flags[@]}" -c "$rundir/kore.conf" \
+# HS_PRELOAD: the sanitizer runtime, for an ASan build of the module.  Leak
+# checking stays off inside Kore: LeakSanitizer needs ptrace, which the
+# workers' seccomp sandbox forbids, and Kore keeps its config for life.
+if [ -n "${HS_PRELOAD:-}" ]; then
+	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_odr_violation=0"
+fi
+HS_CONF=$conf LD_PRELOAD=${HS_PRELOAD:-} stdbuf -oL -eL kore "${flags[@]}" -c "$rundir/kore.conf" \
     >"$rundir/kore.log" 2>&1 &
 pid=$!
 

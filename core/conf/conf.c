@@ -60,6 +60,8 @@ static const struct directive directives[] = {
 	{ NULL,			0, 0, NULL }
 };
 
+static int	conf_error(struct conf_parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static int
 conf_error(struct conf_parse *p, const char *fmt, ...)
 {
@@ -341,6 +343,7 @@ defaults(struct hs_config *conf)
 	conf->port = 8888;
 	conf->workers = 2;
 	conf->db_conn_max = 4;
+	conf->log_json = 1;
 	conf->body_max = 1024 * 1024;
 	snprintf(conf->webroot, sizeof(conf->webroot), "web");
 	snprintf(conf->node_name, sizeof(conf->node_name), "node1");

@@ -28,6 +28,9 @@ struct setting_cache {
 static struct setting_cache	cache[HS_CONF_PLUGINS_MAX * SETTING_CACHE_MAX];
 static size_t			ncache;
 
+static int	refuse(char *err, size_t errlen, const struct hs_conf_plugin *conf,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 refuse(char *err, size_t errlen, const struct hs_conf_plugin *conf,
     const char *fmt, ...)

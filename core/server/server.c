@@ -215,9 +215,26 @@ load_plugins(void)
 	plugins_ready = 1;
 }
 
+/*
+ * A worker leaves through exit() once Kore has cleaned up.  Shared
+ * libraries' destructors then run with our HTTP client thread still alive,
+ * and libp11-kit's (pulled in by libpq through LDAP and GnuTLS) was seen
+ * deadlocking on glibc's locale lock there under AddressSanitizer.  Nothing
+ * in those destructors matters to a process about to vanish, so a worker
+ * ends right after its own cleanup, keeping its exit status.
+ */
+static void
+worker_exit(int status, void *arg)
+{
+	(void)arg;
+	fflush(NULL);
+	_exit(status);
+}
+
 void
 kore_worker_configure(void)
 {
+	on_exit(worker_exit, NULL);
 	hs_log_setup(config.node_name, worker->id, config.log_json);
 	hs_metrics_bind_worker(worker->id);
 	hs_router_setup(config.diagnostics);

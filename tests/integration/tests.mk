@@ -1,0 +1,15 @@
+# Integration tests: each program starts its own server(s) on free ports
+# against the test PostgreSQL that tests/run.sh provides.
+$(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(OBJ)/tests/integration/%.o: CFLAGS += -Itests/lib
+
+$(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
+    $(BUILD)/tests/lib/libhs_test.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+
+INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
+PROGRAMS	+= $(INTEGRATION_TESTS)

@@ -1,0 +1,329 @@
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hs_test.h"
+
+const char *
+hs_test_top(void)
+{
+	const char	*p = getenv("HS_TOP");
+
+	return (p != NULL ? p : ".");
+}
+
+const char *
+hs_test_build(void)
+{
+	const char	*p = getenv("HS_BUILD");
+
+	return (p != NULL ? p : "build");
+}
+
+const char *
+hs_test_pgurl(void)
+{
+	const char	*p = getenv("HS_TEST_PGURL");
+
+	if (p == NULL) {
+		fprintf(stderr, "HS_TEST_PGURL is not set: run through "
+		    "tests/run.sh\n");
+		exit(1);
+	}
+	return (p);
+}
+
+int
+hs_test_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+static double
+now_ms(void)
+{
+	struct timeval	tv;
+
+	gettimeofday(&tv, NULL);
+	return ((double)tv.tv_sec * 1000.0 + (double)tv.tv_usec / 1000.0);
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+int
+hs_test_http(int port, const char *method, const char *path,
+    const char *extra, const char *body, size_t body_len,
+    struct hs_test_resp *resp)
+{
+	struct sockaddr_in	 sin;
+	char			 head[4096], *buf, *p, *sep;
+	size_t			 len, cap;
+	ssize_t			 n;
+	double			 start;
+	int			 fd;
+
+	memset(resp, 0, sizeof(*resp));
+	start = now_ms();
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d"
+	    "\r\nConnection: close\r\nContent-Length: %zu\r\n%s\r\n", method,
+	    path, port, body_len, extra ? extra : "");
+	if (n < 0 || (size_t)n >= sizeof(head) ||
+	    write_all(fd, head, (size_t)n) == -1 ||
+	    (body_len > 0 && write_all(fd, body, body_len) == -1)) {
+		close(fd);
+		return (-1);
+	}
+
+	cap = 65536;
+	len = 0;
+	if ((buf = malloc(cap + 1)) == NULL)
+		abort();
+	for (;;) {
+		if (len == cap) {
+			cap *= 2;
+			if ((buf = realloc(buf, cap + 1)) == NULL)
+				abort();
+		}
+		if ((n = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	resp->ms = now_ms() - start;
+	if (len < 12 || strncmp(buf, "HTTP/1.", 7)) {
+		free(buf);
+		return (-1);
+	}
+	resp->status = atoi(buf + 9);
+	if ((sep = strstr(buf, "\r\n\r\n")) == NULL) {
+		free(buf);
+		return (-1);
+	}
+	snprintf(resp->headers, sizeof(resp->headers), "%.*s",
+	    (int)(sep - buf), buf);
+	p = sep + 4;
+	resp->body_len = len - (size_t)(p - buf);
+	resp->body = malloc(resp->body_len + 1);
+	if (resp->body == NULL)
+		abort();
+	memcpy(resp->body, p, resp->body_len);
+	resp->body[resp->body_len] = '\0';
+	free(buf);
+	return (0);
+}
+
+void
+hs_test_resp_free(struct hs_test_resp *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+}
+
+int
+hs_test_file_contains(const char *path, const char *needle)
+{
+	FILE	*fp;
+	char	*buf;
+	long	 len;
+	int	 found;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (0);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	if ((buf = calloc(1, (size_t)len + 1)) == NULL)
+		abort();
+	if (fread(buf, 1, (size_t)len, fp) != (size_t)len)
+		len = 0;
+	fclose(fp);
+	found = strstr(buf, needle) != NULL;
+	free(buf);
+	return (found);
+}
+
+int
+hs_test_server_start(struct hs_test_server *srv, int workers,
+    const char *extra)
+{
+	static int	 seq;
+	char		 conf[600], cmd[8192], pidbuf[32];
+	FILE		*fp;
+	int		 rc;
+
+	memset(srv, 0, sizeof(*srv));
+	srv->port = hs_test_free_port();
+	snprintf(srv->dir, sizeof(srv->dir), "%s/%s/tests/run/srv-%d-%d",
+	    hs_test_top(), hs_test_build(), (int)getpid(), seq++);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", srv->dir);
+	if (system(cmd) != 0)
+		return (-1);
+	snprintf(conf, sizeof(conf), "%s/hydrosync.conf", srv->dir);
+	snprintf(srv->log, sizeof(srv->log), "%s/start.log", srv->dir);
+	if ((fp = fopen(conf, "w")) == NULL)
+		return (-1);
+	fprintf(fp, "bind 127.0.0.1 %d\nworkers %d\ndatabase %s\n"
+	    "diagnostics yes\nlog_format json\n%s\n", srv->port, workers,
+	    hs_test_pgurl(), extra ? extra : "");
+	fclose(fp);
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && HS_PORT= mk/kore.sh '%s' '%s' "
+	    "--background > '%s/pid' 2> '%s'; status=$?; "
+	    "cat '%s/kore.log' >> '%s' 2>/dev/null; exit $status",
+	    hs_test_top(), conf, srv->dir, srv->dir, srv->log, srv->dir,
+	    srv->log);
+	rc = system(cmd);
+	if (rc != 0)
+		return (-1);
+	snprintf(cmd, sizeof(cmd), "%s/pid", srv->dir);
+	if ((fp = fopen(cmd, "r")) == NULL)
+		return (-1);
+	if (fgets(pidbuf, sizeof(pidbuf), fp) != NULL)
+		srv->pid = (pid_t)atoi(pidbuf);
+	fclose(fp);
+	snprintf(srv->log, sizeof(srv->log), "%s/kore.log", srv->dir);
+	return (srv->pid > 0 ? 0 : -1);
+}
+
+void
+hs_test_server_stop(struct hs_test_server *srv)
+{
+	int	i;
+
+	if (srv->pid <= 0)
+		return;
+	kill(srv->pid, SIGTERM);
+	for (i = 0; i < 100 && kill(srv->pid, 0) == 0; i++)
+		usleep(50000);
+	if (kill(srv->pid, 0) == 0)
+		kill(srv->pid, SIGKILL);
+	srv->pid = 0;
+}
+
+static void
+slow_serve(int lfd, int delay_ms, int status)
+{
+	char	buf[65536];
+	char	reply[256];
+	int	fd, n;
+
+	setpgid(0, 0);
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		if ((fd = accept(lfd, NULL, NULL)) == -1)
+			continue;
+		if (fork() == 0) {
+			/* Read the head (and a small body) then answer late. */
+			if (read(fd, buf, sizeof(buf)) < 0)
+				_exit(1);
+			usleep((useconds_t)delay_ms * 1000);
+			n = snprintf(reply, sizeof(reply), "HTTP/1.1 %d X\r\n"
+			    "Content-Type: text/plain\r\nContent-Length: 2\r\n"
+			    "Connection: close\r\n\r\nok", status);
+			if (write_all(fd, reply, (size_t)n) == -1)
+				_exit(1);
+			close(fd);
+			_exit(0);
+		}
+		close(fd);
+	}
+}
+
+pid_t
+hs_test_slow_server(int delay_ms, int status, int *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	pid_t			pid;
+	int			fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*port = ntohs(sin.sin_port);
+	if ((pid = fork()) == 0) {
+		slow_serve(fd, delay_ms, status);
+		_exit(0);
+	}
+	close(fd);
+	return (pid);
+}
+
+void
+hs_test_kill(pid_t pid)
+{
+	if (pid > 0) {
+		kill(-pid, SIGKILL);	/* the server and its children */
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Runs HydroSync's test suite against one build and prints the totals.
+#
+#   tests/run.sh BUILD_DIR [UNIT_TEST...] -- [INTEGRATION_TEST...]
+#
+# Unit and integration test programs are cmocka programs run with TAP
+# output; each "ok"/"not ok" line counts, and a program that crashes or
+# exits non-zero without reporting a failure counts as one failure.  The
+# integration tests get a private PostgreSQL cluster under BUILD_DIR/tests
+# and a freshly migrated database.  The last line is "N passed, N failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+build=${1:?usage: run.sh BUILD_DIR UNIT... -- INTEGRATION...}
+shift
+units=()
+integ=()
+seen_sep=0
+for a in "$@"; do
+	if [ "$a" = -- ]; then seen_sep=1; continue; fi
+	if [ $seen_sep = 0 ]; then units+=("$a"); else integ+=("$a"); fi
+done
+
+logdir=$build/tests/logs
+mkdir -p "$logdir"
+rm -rf "$build/tests/run"
+passed=0
+failed=0
+failures=()
+
+run_program() {
+	local prog=$1 name log ok notok rc
+	name=${prog#"$build"/tests/}
+	log=$logdir/${name//\//_}.log
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$prog" >"$log" 2>&1
+	rc=$?
+	ok=$(grep -c '^ok ' "$log")
+	notok=$(grep -c '^not ok ' "$log")
+	passed=$((passed + ok))
+	failed=$((failed + notok))
+	if [ "$notok" -gt 0 ]; then
+		failures+=("$name")
+		echo "FAIL $name ($ok passed, $notok failed) — $log"
+		grep -A3 '^not ok ' "$log" | head -20 | sed 's/^/     /'
+	elif [ $rc -ne 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "FAIL $name exited with status $rc — $log"
+		tail -15 "$log" | sed 's/^/     /'
+	else
+		echo "ok   $name ($ok)"
+	fi
+}
+
+for prog in "${units[@]}"; do
+	run_program "$prog"
+done
+
+if [ ${#integ[@]} -gt 0 ]; then
+	pgdir=$build/tests/pg
+	pgport=55432
+	if ! mk/pg.sh start "$pgdir" "$pgport" >"$logdir/pg.log" 2>&1; then
+		echo "FAIL could not start the test PostgreSQL:"
+		cat "$logdir/pg.log"
+		failed=$((failed + 1))
+	else
+		sock=$(realpath "$pgdir")/run
+		psql="/usr/lib/postgresql/15/bin/psql -h $sock -p $pgport -U postgres -d postgres -qAtX"
+		$psql -c "DROP DATABASE IF EXISTS hs_test WITH (FORCE)" >/dev/null
+		$psql -c "CREATE DATABASE hs_test OWNER hydrosync" >/dev/null
+		export HS_TEST_PGURL="host=$sock port=$pgport dbname=hs_test user=hydrosync"
+		export HS_TOP=$top HS_BUILD=$build
+		if ! "$build/bin/hydrosync" db migrate --database "$HS_TEST_PGURL" \
+		    >"$logdir/migrate.log" 2>&1; then
+			echo "FAIL migrations:"; cat "$logdir/migrate.log"
+			failed=$((failed + 1))
+		else
+			echo "ok   migrations applied"
+			for prog in "${integ[@]}"; do
+				run_program "$prog"
+			done
+		fi
+		mk/pg.sh stop "$pgdir" >/dev/null 2>&1
+	fi
+fi
+
+echo
+if [ $failed -gt 0 ]; then
+	echo "failed: ${failures[*]:-see above}"
+fi
+echo "$passed $failed" >"$build/tests/summary"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
