@@ -39,6 +39,7 @@ static int	conf_webroot(struct conf_parse *, char **, int);
 static int	conf_runas(struct conf_parse *, char **, int);
 static int	conf_log_format(struct conf_parse *, char **, int);
 static int	conf_diagnostics(struct conf_parse *, char **, int);
+static int	conf_access_log(struct conf_parse *, char **, int);
 static int	conf_body_max(struct conf_parse *, char **, int);
 static int	conf_node_name(struct conf_parse *, char **, int);
 static int	conf_plugin(struct conf_parse *, char **, int);
@@ -53,6 +54,7 @@ static const struct directive directives[] = {
 	{ "runas",		1, 1, conf_runas },
 	{ "log_format",		1, 1, conf_log_format },
 	{ "diagnostics",	1, 1, conf_diagnostics },
+	{ "access_log",		1, 1, conf_access_log },
 	{ "http_body_max",	1, 1, conf_body_max },
 	{ "node_name",		1, 1, conf_node_name },
 	{ "plugin",		3, 3, conf_plugin },
@@ -203,6 +205,13 @@ conf_diagnostics(struct conf_parse *p, char **argv, int argc)
 }
 
 static int
+conf_access_log(struct conf_parse *p, char **argv, int argc)
+{
+	(void)argc;
+	return (conf_bool(p, "access_log", argv[0], &p->conf->access_log));
+}
+
+static int
 conf_body_max(struct conf_parse *p, char **argv, int argc)
 {
 	long long	v;
@@ -344,6 +353,7 @@ defaults(struct hs_config *conf)
 	conf->workers = 2;
 	conf->db_conn_max = 4;
 	conf->log_json = 1;
+	conf->access_log = 1;
 	conf->body_max = 1024 * 1024;
 	snprintf(conf->webroot, sizeof(conf->webroot), "web");
 	snprintf(conf->node_name, sizeof(conf->node_name), "node1");

@@ -44,6 +44,7 @@ struct hs_config {
 	char			runas[HS_CONF_NAME_MAX];
 	int			log_json;
 	int			diagnostics;
+	int			access_log;
 	size_t			body_max;
 	char			node_name[HS_CONF_NAME_MAX];
 	struct hs_conf_plugin	plugins[HS_CONF_PLUGINS_MAX];

@@ -23,9 +23,10 @@ static int	diagnostics_on;
 static int	access_log = 1;
 
 void
-hs_router_setup(int diagnostics)
+hs_router_setup(int diagnostics, int log_requests)
 {
 	diagnostics_on = diagnostics;
+	access_log = log_requests;
 }
 
 const struct hs_route *

@@ -67,7 +67,7 @@ struct hs_req {
 /* Exported for Kore: the one route in kore.conf points here. */
 int	hs_dispatch(struct http_request *);
 
-void	hs_router_setup(int diagnostics);
+void	hs_router_setup(int diagnostics, int access_log);
 int	hs_router_nroutes(void);
 void	hs_router_route_info(int id, const char **method, const char **path);
 const struct hs_route	*hs_router_table(size_t *count);

@@ -237,7 +237,7 @@ kore_worker_configure(void)
 	on_exit(worker_exit, NULL);
 	hs_log_setup(config.node_name, worker->id, config.log_json);
 	hs_metrics_bind_worker(worker->id);
-	hs_router_setup(config.diagnostics);
+	hs_router_setup(config.diagnostics, config.access_log);
 	if (hs_httpc_setup(getenv("HS_CA_FILE")) == -1)
 		fatalx("cannot start the outbound HTTP client");
 	if (hs_db_setup(config.database, config.db_conn_max) == -1)

@@ -41,6 +41,7 @@ test_full_config(void **state)
 	    "runas hsuser\n"
 	    "log_format text\n"
 	    "diagnostics yes\n"
+	    "access_log no\n"
 	    "http_body_max 2048\n"
 	    "node_name east-1\n"
 	    "plugin sms transport /p/sms.so\n"
@@ -56,13 +57,14 @@ test_full_config(void **state)
 	assert_string_equal(conf.runas, "hsuser");
 	assert_int_equal(conf.log_json, 0);
 	assert_int_equal(conf.diagnostics, 1);
+	assert_int_equal(conf.access_log, 0);
 	assert_int_equal(conf.body_max, 2048);
 	assert_string_equal(conf.node_name, "east-1");
 	assert_int_equal(conf.nplugins, 2);
 	assert_string_equal(conf.plugins[0].name, "sms");
 	assert_int_equal(conf.plugins[0].kind, HS_KIND_TRANSPORT);
 	assert_string_equal(conf.plugins[0].path, "/p/sms.so");
-	assert_int_equal(conf.plugins[0].line, 12);
+	assert_int_equal(conf.plugins[0].line, 13);
 	assert_string_equal(hs_conf_plugin_setting(&conf.plugins[0],
 	    "api_key"), "secret with spaces");
 	assert_string_equal(hs_conf_plugin_setting(&conf.plugins[0], "url"),
