@@ -10,6 +10,8 @@
 #include "http/routes.h"
 #include "http/json.h"
 #include "plugin/loader.h"
+#include "net/wsc.h"
+#include "obs/log.h"
 #include "server/server.h"
 
 struct diag_send {
@@ -76,9 +78,7 @@ hs_diag_transport(struct hs_req *r)
 	    (unsigned long long)r->start_us);
 	msg.message_id = id;
 	msg.recipient = "diagnostics";
-	msg.body = r->http->http_body ? (const char *)r->http->http_body->data
-	    : "";
-	msg.body_len = r->http->http_body ? r->http->http_body->offset : 0;
+	msg.body = hs_req_body(r, &msg.body_len);
 
 	t = hs_req_ticket(r);
 	rc = ops->send(slot->pctx, &msg, diag_sent, t);
@@ -111,4 +111,133 @@ hs_diag_sleep(struct hs_req *r)
 	if (r->error[0] != '\0')
 		return (hs_reply_error(r, 503, "database", r->error, NULL));
 	return (hs_reply(r, 200, "application/json", "{\"slept\":true}", 14));
+}
+
+/* Kore calls these by name for the echo socket. */
+void	hs_diag_ws_connect(struct connection *);
+void	hs_diag_ws_message(struct connection *, u_int8_t, void *, size_t);
+void	hs_diag_ws_disconnect(struct connection *);
+
+void
+hs_diag_ws_connect(struct connection *c)
+{
+	(void)c;
+}
+
+void
+hs_diag_ws_message(struct connection *c, u_int8_t op, void *data,
+    size_t len)
+{
+	kore_websocket_send(c, op, data, len);
+}
+
+void
+hs_diag_ws_disconnect(struct connection *c)
+{
+	(void)c;
+}
+
+int
+hs_diag_ws_echo(struct hs_req *r)
+{
+	kore_websocket_handshake(r->http, "hs_diag_ws_connect",
+	    "hs_diag_ws_message", "hs_diag_ws_disconnect");
+	return (HS_DONE);
+}
+
+static void	diag_ws_free(void *);
+
+struct diag_ws {
+	struct hs_ticket	*ticket;
+	char			*echo;
+	int			 code;
+};
+
+static void
+diag_ws_message(void *arg, struct hs_ws *ws, const void *data, size_t len,
+    int binary)
+{
+	struct diag_ws	*d = arg;
+
+	(void)binary;
+	if (d->echo == NULL && (d->echo = malloc(len + 1)) != NULL) {
+		memcpy(d->echo, data, len);
+		d->echo[len] = '\0';
+	}
+	hs_wsc_close(ws);
+}
+
+static void
+diag_ws_close(void *arg, struct hs_ws *ws, int code, const char *reason)
+{
+	struct diag_ws	*d = arg;
+	struct hs_req	*r;
+
+	(void)ws;
+	(void)reason;
+	d->code = code;
+	if ((r = hs_ticket_req(d->ticket)) != NULL) {
+		r->data = d;
+		r->data_free = diag_ws_free;
+	} else {
+		diag_ws_free(d);
+	}
+	hs_ticket_resume(d->ticket);
+}
+
+static void
+diag_ws_free(void *arg)
+{
+	struct diag_ws	*d = arg;
+
+	free(d->echo);
+	free(d);
+}
+
+int
+hs_diag_ws_roundtrip(struct hs_req *r)
+{
+	static const struct hs_ws_events	 events = {
+		sizeof(struct hs_ws_events), NULL, diag_ws_message,
+		diag_ws_close
+	};
+	struct hs_ws_conf	 conf;
+	struct hs_ws		*ws;
+	struct diag_ws		*d;
+	struct kore_buf		 buf;
+	struct hs_json		 j;
+	const void		*body;
+	size_t			 len;
+	char			 url[256];
+
+	if (r->phase > 0) {
+		d = r->data;
+		kore_buf_init(&buf, 256);
+		hs_json_init(&j, &buf);
+		hs_json_object(&j);
+		hs_json_kstr(&j, "echo", d->echo);
+		hs_json_kint(&j, "close_code", d->code);
+		hs_json_end_object(&j);
+		hs_reply_json(r, d->echo != NULL ? 200 : 502, &buf);
+		kore_buf_cleanup(&buf);
+		return (HS_DONE);
+	}
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%s/_diag/ws/echo",
+	    r->params[0]);
+	memset(&conf, 0, sizeof(conf));
+	conf.size = sizeof(conf);
+	conf.url = url;
+	conf.connect_timeout_ms = 3000;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		fatal("diag: out of memory");
+	if ((ws = hs_wsc_connect(&conf, &events, d)) == NULL) {
+		free(d);
+		return (hs_reply_error(r, 400, "bad_url", "cannot connect",
+		    "port"));
+	}
+	d->ticket = hs_req_ticket(r);
+	/* Queued until the socket opens. */
+	body = hs_req_body(r, &len);
+	hs_wsc_send(ws, body, len, 0);
+	return (HS_AGAIN);
 }

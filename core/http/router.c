@@ -6,6 +6,7 @@
 #include "http/router.h"
 #include "http/routes.h"
 #include "http/json.h"
+#include "http/static.h"
 #include "db/db.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
@@ -204,6 +205,12 @@ hs_dispatch(struct http_request *http)
 		r->route_id = -1;
 		method = method_name(http->method);
 		if ((id = route_find(r, method, http->path, &known)) == -1) {
+			if (!known && (http->method == HTTP_METHOD_GET ||
+			    http->method == HTTP_METHOD_HEAD) &&
+			    hs_static_serve(r, http->path) == 0) {
+				finish(r);
+				return (KORE_RESULT_OK);
+			}
 			if (known) {
 				http_response_header(http, "allow",
 				    "GET, HEAD, POST, PUT, PATCH, DELETE");
@@ -347,4 +354,19 @@ hs_req_header(struct hs_req *r, const char *name)
 	if (!http_request_header(r->http, name, &value))
 		return (NULL);
 	return (value);
+}
+
+/*
+ * Kore keeps a complete body in http_body but rewinds the buffer before the
+ * handler runs (offset 0), so its length is the request's content length.
+ */
+const void *
+hs_req_body(struct hs_req *r, size_t *len)
+{
+	if (r->http->http_body == NULL || r->http->http_body_fd != -1) {
+		*len = 0;
+		return ("");
+	}
+	*len = r->http->content_length;
+	return (r->http->http_body->data);
 }

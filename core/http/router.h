@@ -92,4 +92,7 @@ int	hs_reply_error(struct hs_req *r, int status, const char *code,
 
 const char	*hs_req_header(struct hs_req *r, const char *name);
 
+/* The whole request body (never NULL; *len 0 when there is none). */
+const void	*hs_req_body(struct hs_req *r, size_t *len);
+
 #endif

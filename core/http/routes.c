@@ -18,6 +18,11 @@ const struct hs_route hs_routes[] = {
 	    "Send the body through a transport plugin (tests only)" },
 	{ "GET", "/_diag/sleep", hs_diag_sleep, HS_ROLE_DIAG,
 	    "Answer after a server-side sleep in the database (tests only)" },
+	{ "GET", "/_diag/ws/echo", hs_diag_ws_echo, HS_ROLE_DIAG,
+	    "A WebSocket that echoes every message (tests only)" },
+	{ "POST", "/_diag/ws-roundtrip/{port}", hs_diag_ws_roundtrip,
+	    HS_ROLE_DIAG, "Send the body through the host WebSocket client "
+	    "to the echo socket on a port and return the echo (tests only)" },
 };
 
 const size_t hs_nroutes = sizeof(hs_routes) / sizeof(hs_routes[0]);

@@ -16,6 +16,8 @@ int	hs_health_version(struct hs_req *);
 /* diag.c (only with `diagnostics yes`) */
 int	hs_diag_transport(struct hs_req *);
 int	hs_diag_sleep(struct hs_req *);
+int	hs_diag_ws_echo(struct hs_req *);
+int	hs_diag_ws_roundtrip(struct hs_req *);
 
 extern const struct hs_route	hs_routes[];
 extern const size_t		hs_nroutes;

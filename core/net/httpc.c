@@ -1,8 +1,5 @@
-#include <sys/eventfd.h>
 #include <sys/queue.h>
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +8,7 @@
 #include <kore/kore.h>
 
 #include "net/httpc.h"
+#include "net/loop_lws.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -61,21 +59,10 @@ struct httpc_done {
 	TAILQ_ENTRY(httpc_done)	 list;
 };
 
-struct httpc_wake {
-	struct kore_event	evt;	/* first: Kore casts to it */
-	int			fd;
-};
-
-static struct lws_context		*ctx;
-static pthread_t			 thread;
-static volatile int			 stopping;
-static int				 started;
-static pthread_mutex_t			 lock = PTHREAD_MUTEX_INITIALIZER;
-static TAILQ_HEAD(, httpc_job)		 pending = TAILQ_HEAD_INITIALIZER(pending);
+/* Jobs whose connection may still be live; lws thread only. */
 static TAILQ_HEAD(, httpc_job)		 active = TAILQ_HEAD_INITIALIZER(active);
-static TAILQ_HEAD(, httpc_done)		 completed =
-					    TAILQ_HEAD_INITIALIZER(completed);
-static struct httpc_wake		 wake;
+
+static void	httpc_deliver(void *);
 
 static void
 job_free(struct httpc_job *job)
@@ -97,7 +84,6 @@ static void
 job_finish(struct httpc_job *job, int error, const char *why)
 {
 	struct httpc_done	*d = job->result;
-	uint64_t		 one = 1;
 
 	if (job->finished)
 		return;
@@ -107,12 +93,7 @@ job_finish(struct httpc_job *job, int error, const char *why)
 	if (why != NULL)
 		snprintf(d->error_text, sizeof(d->error_text), "%s", why);
 	job->result = NULL;
-
-	pthread_mutex_lock(&lock);
-	TAILQ_INSERT_TAIL(&completed, d, list);
-	pthread_mutex_unlock(&lock);
-	if (write(wake.fd, &one, sizeof(one)) == -1)
-		lwsl_err("httpc: eventfd write: %s\n", strerror(errno));
+	hs_net_deliver(httpc_deliver, d);
 }
 
 static void
@@ -200,58 +181,49 @@ write_body(struct lws *wsi, struct httpc_job *job)
 	return (0);
 }
 
+/* lws thread: open the connection for one request. */
 static void
-start_pending(void)
+httpc_start(void *arg)
 {
 	struct lws_client_connect_info	 info;
-	struct httpc_job		*job;
+	struct httpc_job		*job = arg;
 	const char			*proto, *host, *path;
 	int				 port;
 
-	for (;;) {
-		pthread_mutex_lock(&lock);
-		if ((job = TAILQ_FIRST(&pending)) != NULL)
-			TAILQ_REMOVE(&pending, job, list);
-		pthread_mutex_unlock(&lock);
-		if (job == NULL)
-			return;
-		TAILQ_INSERT_TAIL(&active, job, list);
-
-		if (lws_parse_uri(job->url, &proto, &host, &port, &path)) {
-			job_finish(job, HS_E_INVALID, "bad url");
-			continue;
-		}
-		snprintf(job->path, sizeof(job->path), "/%s", path);
-		memset(&info, 0, sizeof(info));
-		info.context = ctx;
-		info.address = host;
-		info.port = port;
-		info.path = job->path;
-		info.host = host;
-		info.origin = host;
-		info.method = job->method;
-		info.protocol = "hs-httpc";
-		info.opaque_user_data = job;
-		info.pwsi = &job->wsi;
-		if (!strcmp(proto, "https"))
-			info.ssl_connection = LCCSCF_USE_SSL;
-		else if (strcmp(proto, "http")) {
-			job_finish(job, HS_E_INVALID, "scheme must be http or "
-			    "https");
-			continue;
-		}
-		lws_sul_schedule(ctx, 0, &job->sul, job_timeout,
-		    (lws_usec_t)job->timeout_ms * LWS_US_PER_MS);
-		job->wsi_live = 1;
-		if (lws_client_connect_via_info(&info) == NULL) {
-			job->wsi_live = 0;
-			job_finish(job, HS_E_UNAVAILABLE, "cannot connect");
-		}
+	TAILQ_INSERT_TAIL(&active, job, list);
+	if (lws_parse_uri(job->url, &proto, &host, &port, &path)) {
+		job_finish(job, HS_E_INVALID, "bad url");
+		return;
+	}
+	snprintf(job->path, sizeof(job->path), "/%s", path);
+	memset(&info, 0, sizeof(info));
+	info.context = hs_net_context();
+	info.address = host;
+	info.port = port;
+	info.path = job->path;
+	info.host = host;
+	info.origin = host;
+	info.method = job->method;
+	info.local_protocol_name = "hs-httpc";
+	info.opaque_user_data = job;
+	info.pwsi = &job->wsi;
+	if (!strcmp(proto, "https")) {
+		info.ssl_connection = LCCSCF_USE_SSL;
+	} else if (strcmp(proto, "http")) {
+		job_finish(job, HS_E_INVALID, "scheme must be http or https");
+		return;
+	}
+	lws_sul_schedule(hs_net_context(), 0, &job->sul, job_timeout,
+	    (lws_usec_t)job->timeout_ms * LWS_US_PER_MS);
+	job->wsi_live = 1;
+	if (lws_client_connect_via_info(&info) == NULL) {
+		job->wsi_live = 0;
+		job_finish(job, HS_E_UNAVAILABLE, "cannot connect");
 	}
 }
 
-static int
-httpc_callback(struct lws *wsi, enum lws_callback_reasons reason,
+int
+hs_httpc_callback(struct lws *wsi, enum lws_callback_reasons reason,
     void *user, void *in, size_t len)
 {
 	struct httpc_job	*job;
@@ -260,10 +232,6 @@ httpc_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	int			 lenx;
 
 	(void)user;
-	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
-		start_pending();
-		return (0);
-	}
 	if ((job = lws_get_opaque_user_data(wsi)) == NULL)
 		return (lws_callback_http_dummy(wsi, reason, user, in, len));
 	d = job->result;
@@ -322,14 +290,9 @@ httpc_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return (lws_callback_http_dummy(wsi, reason, user, in, len));
 }
 
-static const struct lws_protocols protocols[] = {
-	{ "hs-httpc", httpc_callback, 0, 0, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
-
 /* Free jobs whose outcome is delivered and whose connection is gone. */
-static void
-sweep(void)
+void
+hs_httpc_sweep(void)
 {
 	struct httpc_job	*job, *next;
 
@@ -342,126 +305,40 @@ sweep(void)
 	}
 }
 
-static void *
-service_thread(void *arg)
-{
-	(void)arg;
-	while (!stopping) {
-		if (lws_service(ctx, 0) < 0)
-			break;
-		sweep();
-	}
-	return (NULL);
-}
-
-/* Worker thread: deliver completions. */
+/* Worker thread: hand one outcome to the plugin. */
 static void
-wake_event(void *arg, int error)
+httpc_deliver(void *arg)
 {
-	TAILQ_HEAD(, httpc_done)	 batch = TAILQ_HEAD_INITIALIZER(batch);
-	struct httpc_done		*d;
-	struct hs_http_resp		 resp;
-	struct hs_http_header		 hdr[3];
-	uint64_t			 n;
+	struct httpc_done	*d = arg;
+	struct hs_http_resp	 resp;
+	struct hs_http_header	 hdr[3];
 
-	(void)arg;
-	(void)error;
-	if (read(wake.fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
-		hs_log(HS_LOG_ERR, "httpc.wake", "read: %s", strerror(errno));
-
-	pthread_mutex_lock(&lock);
-	TAILQ_CONCAT(&batch, &completed, list);
-	pthread_mutex_unlock(&lock);
-
-	while ((d = TAILQ_FIRST(&batch)) != NULL) {
-		TAILQ_REMOVE(&batch, d, list);
-		memset(&resp, 0, sizeof(resp));
-		resp.size = sizeof(resp);
-		resp.error = d->error;
-		resp.error_text = d->error_text;
-		resp.status = d->error == HS_OK ? d->status : 0;
-		resp.body = d->body;
-		resp.body_len = d->body_len;
-		resp.nheaders = 0;
-		if (d->content_type[0] != '\0') {
-			hdr[resp.nheaders].name = "content-type";
-			hdr[resp.nheaders++].value = d->content_type;
-		}
-		if (d->location[0] != '\0') {
-			hdr[resp.nheaders].name = "location";
-			hdr[resp.nheaders++].value = d->location;
-		}
-		if (d->retry_after[0] != '\0') {
-			hdr[resp.nheaders].name = "retry-after";
-			hdr[resp.nheaders++].value = d->retry_after;
-		}
-		resp.headers = hdr;
-		hs_metrics_self()->httpc_inflight--;
-		if (d->error != HS_OK)
-			hs_metrics_self()->httpc_errors++;
-		d->done(d->arg, &resp);
-		free(d->body);
-		free(d);
+	memset(&resp, 0, sizeof(resp));
+	resp.size = sizeof(resp);
+	resp.error = d->error;
+	resp.error_text = d->error_text;
+	resp.status = d->error == HS_OK ? d->status : 0;
+	resp.body = d->body;
+	resp.body_len = d->body_len;
+	if (d->content_type[0] != '\0') {
+		hdr[resp.nheaders].name = "content-type";
+		hdr[resp.nheaders++].value = d->content_type;
 	}
-}
-
-static void
-lws_log_bridge(int level, const char *line)
-{
-	char		msg[512];
-	size_t		len;
-
-	snprintf(msg, sizeof(msg), "%s", line);
-	len = strlen(msg);
-	while (len > 0 && msg[len - 1] == '\n')
-		msg[--len] = '\0';
-	hs_log(level == LLL_ERR ? HS_LOG_ERR : HS_LOG_WARNING, "httpc.lws",
-	    "%s", msg);
-}
-
-int
-hs_httpc_setup(const char *ca_file)
-{
-	struct lws_context_creation_info	info;
-
-	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_bridge);
-	memset(&info, 0, sizeof(info));
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	info.client_ssl_ca_filepath = ca_file;
-	info.timeout_secs = 30;
-	info.connect_timeout_secs = 10;
-	if ((ctx = lws_create_context(&info)) == NULL) {
-		hs_log(HS_LOG_ERR, "httpc.setup", "lws_create_context failed");
-		return (-1);
+	if (d->location[0] != '\0') {
+		hdr[resp.nheaders].name = "location";
+		hdr[resp.nheaders++].value = d->location;
 	}
-	if ((wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
-		hs_log(HS_LOG_ERR, "httpc.setup", "eventfd: %s",
-		    strerror(errno));
-		return (-1);
+	if (d->retry_after[0] != '\0') {
+		hdr[resp.nheaders].name = "retry-after";
+		hdr[resp.nheaders++].value = d->retry_after;
 	}
-	wake.evt.type = KORE_TYPE_TASK;
-	wake.evt.handle = wake_event;
-	kore_platform_event_level_read(wake.fd, &wake);
-	if (pthread_create(&thread, NULL, service_thread, NULL) != 0) {
-		hs_log(HS_LOG_ERR, "httpc.setup", "cannot start the client "
-		    "thread");
-		return (-1);
-	}
-	started = 1;
-	return (0);
-}
-
-void
-hs_httpc_teardown(void)
-{
-	if (!started)
-		return;
-	stopping = 1;
-	lws_cancel_service(ctx);
-	pthread_join(thread, NULL);
-	started = 0;
+	resp.headers = hdr;
+	hs_metrics_self()->httpc_inflight--;
+	if (d->error != HS_OK)
+		hs_metrics_self()->httpc_errors++;
+	d->done(d->arg, &resp);
+	free(d->body);
+	free(d);
 }
 
 static char *
@@ -481,7 +358,7 @@ hs_httpc_request(const struct hs_http_req *req, hs_http_done_fn done,
 	struct httpc_job	*job;
 	size_t			 i;
 
-	if (!started || req == NULL || req->method == NULL ||
+	if (!hs_net_running() || req == NULL || req->method == NULL ||
 	    req->url == NULL || done == NULL)
 		return (HS_E_INVALID);
 	if (req->nheaders > HTTPC_HEADERS_MAX ||
@@ -513,9 +390,6 @@ hs_httpc_request(const struct hs_http_req *req, hs_http_done_fn done,
 
 	hs_metrics_self()->httpc_requests++;
 	hs_metrics_self()->httpc_inflight++;
-	pthread_mutex_lock(&lock);
-	TAILQ_INSERT_TAIL(&pending, job, list);
-	pthread_mutex_unlock(&lock);
-	lws_cancel_service(ctx);
+	hs_net_post(httpc_start, job);
 	return (HS_OK);
 }

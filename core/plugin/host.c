@@ -13,6 +13,7 @@
 #include <kore/kore.h>
 
 #include "net/httpc.h"
+#include "net/wsc.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "db/db.h"
@@ -131,6 +132,34 @@ host_job_enqueue(void *hctx, const char *kind, const char *payload,
 	return (HS_OK);
 }
 
+static struct hs_ws *
+host_ws_connect(void *hctx, const struct hs_ws_conf *conf,
+    const struct hs_ws_events *events, void *arg)
+{
+	(void)hctx;
+	if (conf == NULL || conf->size < offsetof(struct hs_ws_conf,
+	    connect_timeout_ms) + sizeof(conf->connect_timeout_ms) ||
+	    events == NULL || events->size < offsetof(struct hs_ws_events,
+	    on_close) + sizeof(events->on_close))
+		return (NULL);
+	return (hs_wsc_connect(conf, events, arg));
+}
+
+static int
+host_ws_send(void *hctx, struct hs_ws *ws, const void *data, size_t len,
+    int binary)
+{
+	(void)hctx;
+	return (hs_wsc_send(ws, data, len, binary));
+}
+
+static void
+host_ws_close(void *hctx, struct hs_ws *ws)
+{
+	(void)hctx;
+	hs_wsc_close(ws);
+}
+
 void
 hs_host_template(struct hs_host *host)
 {
@@ -145,4 +174,7 @@ hs_host_template(struct hs_host *host)
 	host->free = host_free;
 	host->http_request = host_http_request;
 	host->job_enqueue = host_job_enqueue;
+	host->ws_connect = host_ws_connect;
+	host->ws_send = host_ws_send;
+	host->ws_close = host_ws_close;
 }

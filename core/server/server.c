@@ -27,8 +27,9 @@
 
 #include "server/server.h"
 #include "http/router.h"
+#include "http/static.h"
 #include "db/db.h"
-#include "net/httpc.h"
+#include "net/loop.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -238,8 +239,9 @@ kore_worker_configure(void)
 	hs_log_setup(config.node_name, worker->id, config.log_json);
 	hs_metrics_bind_worker(worker->id);
 	hs_router_setup(config.diagnostics, config.access_log);
-	if (hs_httpc_setup(getenv("HS_CA_FILE")) == -1)
-		fatalx("cannot start the outbound HTTP client");
+	hs_static_setup(config.webroot);
+	if (hs_net_setup(getenv("HS_CA_FILE")) == -1)
+		fatalx("cannot start the outbound HTTP/WebSocket client");
 	if (hs_db_setup(config.database, config.db_conn_max) == -1)
 		fatalx("cannot set up the database pool");
 	load_plugins();
@@ -252,7 +254,7 @@ kore_worker_teardown(void)
 
 	for (i = 0; i < config.nplugins; i++)
 		hs_plugin_fini(&slots[i]);
-	hs_httpc_teardown();
+	hs_net_teardown();
 	hs_db_teardown();
 }
 

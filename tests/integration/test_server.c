@@ -160,6 +160,72 @@ test_metrics(void **state)
 	hs_test_resp_free(&r);
 }
 
+static void
+test_static_files(void **state)
+{
+	static const char	*refused[] = {
+		"/../../etc/passwd", "/.hidden", "/a/../index.html",
+		"/%2e%2e/etc/passwd", "//etc/passwd", "/nope.html",
+	};
+	struct hs_test_resp	 r;
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(hs_test_http(srv.port, "GET", "/", NULL, NULL, 0,
+	    &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.headers, "content-type: text/html"));
+	assert_non_null(strstr(r.headers, "content-security-policy: "
+	    "default-src 'self'"));
+	assert_non_null(strstr(r.body, "<title>HydroSync</title>"));
+	hs_test_resp_free(&r);
+
+	assert_int_equal(hs_test_http(srv.port, "GET", "/style.css", NULL,
+	    NULL, 0, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.headers, "content-type: text/css"));
+	hs_test_resp_free(&r);
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		assert_int_equal(hs_test_http(srv.port, "GET", refused[i],
+		    NULL, NULL, 0, &r), 0);
+		if (r.status != 404)
+			fail_msg("%s answered %d", refused[i], r.status);
+		hs_test_resp_free(&r);
+	}
+}
+
+/*
+ * The host's WebSocket client (what a BLE gateway plugin uses) talks to
+ * a Kore WebSocket: a message goes out, its echo comes back, and the
+ * close is clean.  A peer that is not there gives a clean failure.
+ */
+static void
+test_websocket_client(void **state)
+{
+	struct hs_test_resp	r;
+	char			path[64];
+	int			i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/_diag/ws-roundtrip/%d", srv.port);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(hs_test_http(srv.port, "POST", path, NULL,
+		    "ping-42 \"quoted\"", 16, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(r.body, "{\"echo\":\"ping-42 \\\"quoted"
+		    "\\\"\",\"close_code\":1000}");
+		hs_test_resp_free(&r);
+	}
+	snprintf(path, sizeof(path), "/_diag/ws-roundtrip/%d",
+	    hs_test_free_port());
+	assert_int_equal(hs_test_http(srv.port, "POST", path, NULL, "x", 1,
+	    &r), 0);
+	assert_int_equal(r.status, 502);
+	assert_non_null(strstr(r.body, "\"close_code\":1006"));
+	hs_test_resp_free(&r);
+}
+
 /*
  * One worker; a transport call to a peer that takes 2 s to answer is in
  * flight while other requests to the same worker are answered at once.
@@ -322,6 +388,8 @@ main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_errors_are_json),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_static_files),
+		cmocka_unit_test(test_websocket_client),
 	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_slow_outbound_does_not_block_worker),

@@ -129,6 +129,36 @@ struct hs_http_resp {
 typedef void (*hs_http_done_fn)(void *arg, const struct hs_http_resp *resp);
 
 /*
+ * An outbound WebSocket (a BLE gateway, an integrator's push endpoint).
+ * The host owns the connection; the plugin holds an opaque handle.
+ */
+struct hs_ws;
+
+struct hs_ws_conf {
+	uint32_t		size;		/* sizeof(struct hs_ws_conf) */
+	const char		*url;		/* ws:// or wss:// */
+	const struct hs_http_header *headers;	/* sent with the upgrade */
+	size_t			nheaders;
+	const char		*subprotocol;	/* may be NULL */
+	uint32_t		connect_timeout_ms;	/* 0 = 10 s */
+};
+
+/*
+ * Events, all on the worker thread that called ws_connect: on_open once
+ * when the handshake completes, on_message once per whole message, then
+ * on_close exactly once (code 1006 when the connection failed or was
+ * never opened).  After on_close returns the handle is gone.
+ */
+struct hs_ws_events {
+	uint32_t		size;		/* sizeof(struct hs_ws_events) */
+	void		(*on_open)(void *arg, struct hs_ws *ws);
+	void		(*on_message)(void *arg, struct hs_ws *ws,
+			    const void *data, size_t len, int binary);
+	void		(*on_close)(void *arg, struct hs_ws *ws, int code,
+			    const char *reason);
+};
+
+/*
  * Services the host offers to a plugin.  hctx is opaque and must be passed
  * back to every call.  Calls are only valid on the worker thread that ran
  * init(), except log, now_ms and random, which are thread-safe.
@@ -175,6 +205,21 @@ struct hs_host {
 	 */
 	int		(*job_enqueue)(void *hctx, const char *kind,
 			    const char *payload_json, const char *dedupe_key);
+
+	/*
+	 * Open a WebSocket without blocking.  Returns a handle, or NULL for
+	 * a bad argument (then no event ever runs).  Messages sent before
+	 * on_open are queued and sent once the connection is up.
+	 */
+	struct hs_ws	*(*ws_connect)(void *hctx, const struct hs_ws_conf *conf,
+			    const struct hs_ws_events *events, void *arg);
+
+	/* Queue one message; HS_OK, or HS_E_UNAVAILABLE once closing. */
+	int		(*ws_send)(void *hctx, struct hs_ws *ws,
+			    const void *data, size_t len, int binary);
+
+	/* Close with 1000; on_close follows. */
+	void		(*ws_close)(void *hctx, struct hs_ws *ws);
 };
 
 /* ---------------------------------------------------------------- payment */
