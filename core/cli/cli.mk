@@ -9,8 +9,9 @@ $(OBJ)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-CLI_SRCS	+= core/cli/config.c core/cli/db.c core/conf/conf.c \
+CLI_SRCS	+= core/cli/config.c core/cli/db.c core/cli/audit.c core/cli/user.c \
+		   core/auth/password.c core/conf/conf.c \
 		   core/plugin/loader.c
 CLI_LIBS	+= $(OBJ)/gen/migrations.o
 CLI_LDLIBS	+= -lpq -lcrypto -ldl
-$(OBJ)/core/cli/db.o: CFLAGS += -I/usr/include/postgresql
+$(OBJ)/core/cli/db.o $(OBJ)/core/cli/audit.o $(OBJ)/core/cli/user.o: CFLAGS += -I/usr/include/postgresql

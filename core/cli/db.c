@@ -260,14 +260,54 @@ db_status(PGconn *pg)
 	return (drift);
 }
 
+/*
+ * The demo accounts, one per role; `make run` prints them.  A demo
+ * password is public by nature: these accounts exist only in demo data.
+ */
+static const struct {
+	const char	*utility, *email, *name, *role, *customer;
+} demo_users[] = {
+	{ "pdam-tirta", "admin@tirta.demo", "Admin Tirta", "admin", NULL },
+	{ "pdam-tirta", "operator@tirta.demo", "Operator Tirta", "operator",
+	    NULL },
+	{ "pdam-tirta", "kasir@tirta.demo", "Kasir Tirta", "cashier", NULL },
+	{ "pdam-tirta", "teknisi@tirta.demo", "Teknisi Tirta", "technician",
+	    NULL },
+	{ "pdam-tirta", "siti@example.id", "Siti Rahayu", "customer", "1001" },
+	{ "apt-melati", "admin@melati.demo", "Admin Melati", "admin", NULL },
+	{ "apt-melati", "dewi@example.id", "Dewi Lestari", "customer",
+	    "A-0101" },
+};
+
+#define DEMO_PASSWORD	"demo-password-2026"
+
 static int
 db_demo(PGconn *pg)
 {
+	PGresult	*res;
+	const char	*params[1];
+	size_t		 i;
+	int		 exists;
+
 	if (exec_ok(pg, "BEGIN", "begin") == -1 ||
 	    exec_ok(pg, hs_demo_sql, "demo data") == -1 ||
 	    exec_ok(pg, "COMMIT", "commit") == -1)
 		return (1);
-	printf("demo data loaded\n");
+	for (i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
+		params[0] = demo_users[i].email;
+		res = PQexecParams(pg, "SELECT 1 FROM users WHERE lower(email) "
+		    "= lower($1)", 1, NULL, params, NULL, NULL, 0);
+		exists = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) == 1;
+		PQclear(res);
+		if (!exists && hs_cli_user_create(pg, demo_users[i].utility,
+		    demo_users[i].email, demo_users[i].name,
+		    demo_users[i].role, demo_users[i].customer,
+		    DEMO_PASSWORD) != 0)
+			return (1);
+	}
+	printf("demo data loaded; demo accounts use the password %s\n",
+	    DEMO_PASSWORD);
 	return (0);
 }
 

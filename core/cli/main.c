@@ -18,6 +18,9 @@ static const struct subcommand subcommands[] = {
 	{ "token", "encode, decode and key change STS tokens", hs_cli_token },
 	{ "config", "check hydrosync.conf, generate kore.conf", hs_cli_config },
 	{ "db", "migrate the schema, load demo data", hs_cli_db },
+	{ "keys", "vending keys: create, generate, import, rotate, kct", hs_cli_keys },
+	{ "audit", "verify the audit log's hash chain", hs_cli_audit },
+	{ "user", "create staff and customer accounts", hs_cli_user },
 };
 
 static void

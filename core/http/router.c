@@ -1,4 +1,5 @@
 #include <sys/time.h>
+#include <arpa/inet.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "http/routes.h"
 #include "http/json.h"
 #include "http/static.h"
+#include "auth/session.h"
 #include "db/db.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
@@ -226,6 +228,15 @@ hs_dispatch(struct http_request *http)
 		r->route = &hs_routes[id];
 	}
 
+	if (!(r->route->roles & (HS_ROLE_PUBLIC | HS_ROLE_DIAG))) {
+		rc = hs_auth_resolve(r);
+		if (rc == HS_AGAIN)
+			return (KORE_RESULT_RETRY);
+		if (rc == HS_DONE) {
+			finish(r);
+			return (KORE_RESULT_OK);
+		}
+	}
 	rc = r->route->handler(r);
 	if (rc == HS_AGAIN)
 		return (KORE_RESULT_RETRY);
@@ -369,4 +380,72 @@ hs_req_body(struct hs_req *r, size_t *len)
 	}
 	*len = r->http->content_length;
 	return (r->http->http_body->data);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/*
+ * Query-string parameters are parsed here rather than by Kore, which keeps
+ * only parameters declared per route in kore.conf (and we have one route).
+ */
+int
+hs_req_arg(struct hs_req *r, const char *name, char *buf, size_t len)
+{
+	const char	*p, *end;
+	size_t		 nlen, n;
+	int		 hi, lo;
+
+	if ((p = r->http->query_string) == NULL)
+		return (-1);
+	nlen = strlen(name);
+	while (*p != '\0') {
+		end = strchr(p, '&');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) &&
+		    p[nlen] == '=') {
+			p += nlen + 1;
+			for (n = 0; p < end; p++) {
+				if (n + 1 >= len)
+					return (-1);
+				if (*p == '+') {
+					buf[n++] = ' ';
+				} else if (*p == '%' && end - p >= 3 &&
+				    (hi = hexval(p[1])) >= 0 &&
+				    (lo = hexval(p[2])) >= 0) {
+					buf[n++] = (char)(hi << 4 | lo);
+					p += 2;
+				} else {
+					buf[n++] = *p;
+				}
+			}
+			buf[n] = '\0';
+			return (0);
+		}
+		p = *end ? end + 1 : end;
+	}
+	return (-1);
+}
+
+void
+hs_req_address(struct hs_req *r, char *buf, size_t len)
+{
+	struct connection	*c = r->http->owner;
+
+	if (c->family == AF_INET)
+		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf, len);
+	else if (c->family == AF_INET6)
+		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf, len);
+	else
+		snprintf(buf, len, "unix");
 }

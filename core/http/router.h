@@ -26,8 +26,36 @@
 #define HS_PARAM_MAX	128
 
 /* Who may call a route. */
-#define HS_ROLE_PUBLIC	0x0001u	/* anyone, no session */
-#define HS_ROLE_DIAG	0x8000u	/* only with `diagnostics yes` (tests) */
+#define HS_ROLE_PUBLIC		0x0001u	/* anyone, no session */
+#define HS_ROLE_ADMIN		0x0002u
+#define HS_ROLE_OPERATOR	0x0004u	/* customer service */
+#define HS_ROLE_CASHIER		0x0008u
+#define HS_ROLE_TECHNICIAN	0x0010u	/* field readings */
+#define HS_ROLE_CUSTOMER	0x0020u	/* only their own accounts */
+#define HS_ROLE_INTEGRATOR	0x0040u	/* API key with the route's permission */
+#define HS_ROLE_DIAG		0x8000u	/* only with `diagnostics yes` (tests) */
+
+#define HS_ROLE_STAFF		(HS_ROLE_ADMIN | HS_ROLE_OPERATOR | \
+				 HS_ROLE_CASHIER | HS_ROLE_TECHNICIAN)
+#define HS_ROLE_ANY_USER	(HS_ROLE_STAFF | HS_ROLE_CUSTOMER)
+
+#define HS_PRINCIPAL_NONE	0
+#define HS_PRINCIPAL_USER	1
+#define HS_PRINCIPAL_APIKEY	2
+
+/* Who is calling, resolved before the handler runs. */
+struct hs_principal {
+	int		kind;
+	uint32_t	role;		/* one HS_ROLE_* bit */
+	int64_t		user_id;
+	int64_t		api_key_id;
+	int64_t		utility_id;
+	int64_t		customer_id;	/* for HS_ROLE_CUSTOMER */
+	char		csrf[65];
+	char		permissions[512];	/* API key: "a,b,c" */
+	char		actor[48];	/* "user:12", "apikey:3": for audit */
+	char		session_hash[65];
+};
 
 struct hs_req;
 struct hs_ticket;
@@ -39,6 +67,7 @@ struct hs_route {
 	const char	*path;		/* "/api/v1/meters/{id}" */
 	hs_handler_fn	 handler;
 	uint32_t	 roles;
+	const char	*permission;	/* an integrator's key must have it */
 	const char	*summary;
 };
 
@@ -50,6 +79,8 @@ struct hs_req {
 	char			 params[HS_PATH_PARAMS][HS_PARAM_MAX];
 	int			 nparams;
 	uint64_t		 start_us;
+	struct hs_principal	 who;
+	int			 auth_done;
 
 	/* The outcome of the last asynchronous step. */
 	struct hs_ticket	*ticket;
@@ -91,6 +122,13 @@ int	hs_reply_error(struct hs_req *r, int status, const char *code,
 	    const char *message, const char *field);
 
 const char	*hs_req_header(struct hs_req *r, const char *name);
+
+/* A query-string parameter, URL-decoded into buf; -1 when absent. */
+int		 hs_req_arg(struct hs_req *r, const char *name, char *buf,
+		    size_t len);
+
+/* The client's address as text. */
+void		 hs_req_address(struct hs_req *r, char *buf, size_t len);
 
 /* The whole request body (never NULL; *len 0 when there is none). */
 const void	*hs_req_body(struct hs_req *r, size_t *len);

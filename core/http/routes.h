@@ -13,6 +13,26 @@ int	hs_health_ready(struct hs_req *);
 int	hs_health_metrics(struct hs_req *);
 int	hs_health_version(struct hs_req *);
 
+/* auth/login.c */
+int	hs_auth_login(struct hs_req *);
+int	hs_auth_logout(struct hs_req *);
+int	hs_auth_me(struct hs_req *);
+
+/* api/customers.c */
+int	hs_api_customers_list(struct hs_req *);
+int	hs_api_customers_create(struct hs_req *);
+int	hs_api_customers_get(struct hs_req *);
+int	hs_api_customers_update(struct hs_req *);
+
+/* api/meters.c */
+int	hs_api_meters_list(struct hs_req *);
+int	hs_api_meters_create(struct hs_req *);
+int	hs_api_meters_get(struct hs_req *);
+int	hs_api_meters_update(struct hs_req *);
+
+/* api/audit.c */
+int	hs_api_audit_list(struct hs_req *);
+
 /* diag.c (only with `diagnostics yes`) */
 int	hs_diag_transport(struct hs_req *);
 int	hs_diag_sleep(struct hs_req *);

@@ -30,6 +30,7 @@
 #include "http/static.h"
 #include "db/db.h"
 #include "net/loop.h"
+#include "net/compute.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -242,6 +243,8 @@ kore_worker_configure(void)
 	hs_static_setup(config.webroot);
 	if (hs_net_setup(getenv("HS_CA_FILE")) == -1)
 		fatalx("cannot start the outbound HTTP/WebSocket client");
+	if (hs_compute_setup(2) == -1)
+		fatalx("cannot start the compute threads");
 	if (hs_db_setup(config.database, config.db_conn_max) == -1)
 		fatalx("cannot set up the database pool");
 	load_plugins();
@@ -254,6 +257,7 @@ kore_worker_teardown(void)
 
 	for (i = 0; i < config.nplugins; i++)
 		hs_plugin_fini(&slots[i]);
+	hs_compute_teardown();
 	hs_net_teardown();
 	hs_db_teardown();
 }

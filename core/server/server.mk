@@ -4,17 +4,18 @@
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
 
 # Sources without Kore: shared with the CLI and the unit tests.
-CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c
+CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c core/auth/password.c
 CORE_KORE_SRCS	:= $(wildcard core/server/*.c core/http/*.c core/obs/*.c \
-		     core/db/*.c core/net/*.c) core/plugin/host.c
+		     core/db/*.c core/net/*.c core/api/*.c core/auth/session.c \
+		     core/auth/login.c) core/plugin/host.c
 CORE_KORE_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_KORE_SRCS))
 CORE_PLAIN_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_PLAIN_SRCS))
 
 $(CORE_KORE_OBJS): CFLAGS += $(KORE_FEATURES) -Wno-cast-qual
 
-$(LIB)/hydrosync.so: $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS)
+$(LIB)/hydrosync.so: $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS) $(LIB)/libhssts.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $^ -lwebsockets -lcrypto -lpq \
-	    -lpthread -ldl
+	$(CC) $(LDFLAGS) -shared -o $@ $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS) \
+	    $(LIB)/libhssts.a -lwebsockets -lcrypto -lpq -lpthread -ldl
 
 PROGRAMS	+= $(LIB)/hydrosync.so

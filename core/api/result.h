@@ -1,0 +1,24 @@
+/*
+ * Shared by the JSON API handlers: turning a query's outcome into the
+ * reply, and reading paging arguments.
+ */
+#ifndef HS_API_RESULT_H
+#define HS_API_RESULT_H
+
+#include "http/router.h"
+
+/*
+ * Reply with the single JSON value the last query returned (status
+ * ok_status), 404 when it is NULL, or the error mapped to HTTP: unique
+ * violation 409, our validation errors (SQLSTATE HS422, "field: message")
+ * and constraint violations 422, anything else 503.
+ */
+int	hs_api_result(struct hs_req *r, int ok_status);
+
+/* limit (1..200, default 50) and offset (>= 0); -1 after a 422 reply. */
+int	hs_api_paging(struct hs_req *r, char limit[8], char offset[16]);
+
+/* The path's {id} as a positive integer; -1 after a 404 reply. */
+int	hs_api_id(struct hs_req *r, int param, char out[24]);
+
+#endif
