@@ -43,8 +43,11 @@ cat <<MSG
   HydroSync is starting on http://127.0.0.1:$HS_PORT
     health:   http://127.0.0.1:$HS_PORT/healthz   (ready: /readyz, metrics: /metrics)
     api:      http://127.0.0.1:$HS_PORT/api/v1/version
-    log in:   accounts arrive with the customer information system; until
-              then the API above needs no login
+    log in:   POST /api/v1/auth/login {"email": ..., "password": "demo-password-2026"}
+              PDAM Tirta Sejahtera: admin@tirta.demo, operator@tirta.demo,
+                kasir@tirta.demo (cashier), teknisi@tirta.demo (technician),
+                siti@example.id (customer 1001)
+              Apartemen Melati: admin@melati.demo, dewi@example.id (customer)
   Ctrl-C stops the server and PostgreSQL (data stays in var/).
 
 MSG

@@ -241,3 +241,46 @@ hs_diag_ws_roundtrip(struct hs_req *r)
 	hs_wsc_send(ws, body, len, 0);
 	return (HS_AGAIN);
 }
+
+/* The route table as the dispatcher enforces it, for the role matrix. */
+int
+hs_diag_routes(struct hs_req *r)
+{
+	static const struct {
+		uint32_t	 bit;
+		const char	*name;
+	} roles[] = {
+		{ HS_ROLE_PUBLIC, "public" }, { HS_ROLE_ADMIN, "admin" },
+		{ HS_ROLE_OPERATOR, "operator" }, { HS_ROLE_CASHIER, "cashier" },
+		{ HS_ROLE_TECHNICIAN, "technician" },
+		{ HS_ROLE_CUSTOMER, "customer" },
+		{ HS_ROLE_INTEGRATOR, "integrator" }, { HS_ROLE_DIAG, "diag" },
+	};
+	const struct hs_route	*t;
+	struct kore_buf		 buf;
+	struct hs_json		 j;
+	size_t			 i, k, n;
+
+	t = hs_router_table(&n);
+	kore_buf_init(&buf, 4096);
+	hs_json_init(&j, &buf);
+	hs_json_array(&j);
+	for (i = 0; i < n; i++) {
+		hs_json_object(&j);
+		hs_json_kstr(&j, "method", t[i].method);
+		hs_json_kstr(&j, "path", t[i].path);
+		hs_json_kstr(&j, "permission", t[i].permission);
+		hs_json_key(&j, "roles");
+		hs_json_array(&j);
+		for (k = 0; k < sizeof(roles) / sizeof(roles[0]); k++) {
+			if (t[i].roles & roles[k].bit)
+				hs_json_string(&j, roles[k].name);
+		}
+		hs_json_end_array(&j);
+		hs_json_end_object(&j);
+	}
+	hs_json_end_array(&j);
+	hs_reply_json(r, 200, &buf);
+	kore_buf_cleanup(&buf);
+	return (HS_DONE);
+}

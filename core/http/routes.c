@@ -55,6 +55,8 @@ const struct hs_route hs_routes[] = {
 	{ "GET", "/api/v1/audit", hs_api_audit_list, ADMIN, NULL,
 	    "The audit log, newest first" },
 
+	{ "GET", "/_diag/routes", hs_diag_routes, DIAG, NULL,
+	    "The route table with roles (tests only)" },
 	{ "POST", "/_diag/transport/{name}", hs_diag_transport, DIAG, NULL,
 	    "Send the body through a transport plugin (tests only)" },
 	{ "GET", "/_diag/sleep", hs_diag_sleep, DIAG, NULL,

@@ -4,12 +4,12 @@ $(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(OBJ)/tests/integration/%.o: CFLAGS += -Itests/lib
+$(OBJ)/tests/integration/%.o: CFLAGS += -Itests/lib -I/usr/include/postgresql
 
 $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
     $(BUILD)/tests/lib/libhs_test.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq
 
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGRAMS	+= $(INTEGRATION_TESTS)
