@@ -14,4 +14,5 @@ CLI_SRCS	+= core/cli/config.c core/cli/db.c core/cli/audit.c core/cli/user.c \
 		   core/plugin/loader.c
 CLI_LIBS	+= $(OBJ)/gen/migrations.o
 CLI_LDLIBS	+= -lpq -lcrypto -ldl
-$(OBJ)/core/cli/db.o $(OBJ)/core/cli/audit.o $(OBJ)/core/cli/user.o: CFLAGS += -I/usr/include/postgresql
+$(OBJ)/core/cli/db.o $(OBJ)/core/cli/audit.o $(OBJ)/core/cli/user.o \
+    $(OBJ)/core/cli/keys.o: CFLAGS += -I/usr/include/postgresql

@@ -11,10 +11,10 @@
  * (plugins/hsm/pkcs11/p11.c), both compiled into this program.
  *
  * Every command emits exactly one audit event through keys_audit(): who,
- * when, what, which key, the outcome, never key bytes.  Until the hash-
- * chained audit table exists they are JSON lines appended (and fsync()ed)
- * to the file named by --audit-log or $HS_AUDIT_LOG; without one, no
- * command runs.  Destructive steps ask for "yes" on the terminal unless
+ * when, what, which key, the outcome, never key bytes.  It goes into the
+ * database's hash-chained audit log when hydrosync.conf names a database,
+ * and as a JSON line (fsync()ed) into the file named by --audit-log or
+ * $HS_AUDIT_LOG; without either, no command runs.  Destructive steps ask for "yes" on the terminal unless
  * --yes is given.
  */
 #include <sys/stat.h>
@@ -34,6 +34,8 @@
 #include <openssl/rand.h>
 
 #include "cli/cli.h"
+#include <libpq-fe.h>
+
 #include "conf/conf.h"
 #include "plugin/loader.h"
 #include "sts/sts.h"
@@ -98,6 +100,7 @@ struct keyopts {
 
 /* What the command needs: an opened plugin, and for ABI ops an init. */
 struct session {
+	PGconn			*db;	/* the audit chain, when configured */
 	struct hs_config	conf;
 	struct hs_plugin_slot	slot;
 	struct hs_host		host;
@@ -140,8 +143,9 @@ usage(FILE *out)
 "  provision   --pan P --sgc N --ti N --krn N --kt N --ea 07|11\n"
 "              --dkga 02|04 --base-date Y [--ken N]   factory record\n"
 "\n"
-"Every command appends one JSON line to the audit log (--audit-log or\n"
-"$HS_AUDIT_LOG; required).  create, rotate, kct and import --replace\n"
+"Every command records one event: in the database's audit chain when FILE\n"
+"names a database, and as a JSON line in --audit-log (or $HS_AUDIT_LOG);\n"
+"one of the two is required.  create, rotate, kct and import --replace\n"
 "ask for 'yes' on the terminal unless --yes is given.\n");
 }
 
@@ -297,6 +301,36 @@ json_str(FILE *fp, const char *s)
  * key and details are built by the callers from identifiers only; no
  * code path hands key bytes, PINs or master keys to this function.
  */
+/*
+ * The event in the database's hash-chained audit log (migration 0002),
+ * deployment-wide (no utility: keys belong to supply groups).
+ */
+static int
+audit_db(struct session *s, const char *action, const char *key_ref,
+    const char *result, const char *details)
+{
+	PGresult	*res;
+	const char	*params[6];
+	int		 ok;
+
+	params[0] = s->actor;
+	params[1] = action;
+	params[2] = key_ref;
+	params[3] = s->conf.nplugins ? s->slot.conf->name : "";
+	params[4] = result;
+	params[5] = details;
+	res = PQexecParams(s->db, "SELECT hs_audit('cli:' || $1, NULL, $2, "
+	    "'key', $3, NULL, jsonb_build_object('plugin', $4::text, "
+	    "'result', $5::text, 'details', $6::text))", 6, NULL, params, NULL,
+	    NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "hydrosync keys: writing the audit log failed: "
+		    "%s", PQresultErrorMessage(res));
+	PQclear(res);
+	return (ok ? 0 : -1);
+}
+
 static int
 keys_audit(struct session *s, const char *action, const char *key_ref,
     const char *result, const char *details)
@@ -330,6 +364,11 @@ keys_audit(struct session *s, const char *action, const char *key_ref,
 		fprintf(stderr, "hydrosync keys: audit event too long\n");
 		return (-1);
 	}
+	if (s->db != NULL && audit_db(s, action, key_ref, result,
+	    details) == -1)
+		return (-1);
+	if (s->audit_fd == -1)
+		return (0);
 	n = write(s->audit_fd, line, len);
 	if (n != (ssize_t)len || fsync(s->audit_fd) == -1) {
 		fprintf(stderr, "hydrosync keys: writing the audit log failed: "
@@ -347,13 +386,8 @@ audit_open(struct session *s, const struct keyopts *o)
 	struct passwd	*pw;
 	const char	*who = o->actor;
 
-	if (path == NULL || *path == '\0') {
-		fprintf(stderr, "hydrosync keys: no audit log: pass "
-		    "--audit-log FILE or set HS_AUDIT_LOG\n");
-		return (-1);
-	}
-	if ((s->audit_fd = open(path, O_WRONLY | O_APPEND | O_CREAT |
-	    O_CLOEXEC, 0600)) == -1) {
+	if (path != NULL && *path != '\0' && (s->audit_fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1) {
 		fprintf(stderr, "hydrosync keys: audit log %s: %s\n", path,
 		    strerror(errno));
 		return (-1);
@@ -488,6 +522,23 @@ session_open(struct session *s, const struct keyopts *o, int init)
 
 	if (hs_conf_load(path, &s->conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hydrosync keys: %s\n", err);
+		return (-1);
+	}
+	/*
+	 * Nothing runs unrecorded: the database's audit chain when
+	 * hydrosync.conf names a database, and/or the --audit-log file.
+	 */
+	if (s->conf.database[0] != '\0') {
+		s->db = PQconnectdb(s->conf.database);
+		if (PQstatus(s->db) != CONNECTION_OK) {
+			fprintf(stderr, "hydrosync keys: cannot reach the audit "
+			    "log's database: %s", PQerrorMessage(s->db));
+			return (-1);
+		}
+	} else if (s->audit_fd == -1) {
+		fprintf(stderr, "hydrosync keys: no audit log: name a database "
+		    "in hydrosync.conf, pass --audit-log FILE or set "
+		    "HS_AUDIT_LOG\n");
 		return (-1);
 	}
 	for (i = 0; i < s->conf.nplugins; i++) {
@@ -1120,7 +1171,10 @@ hs_cli_keys(int argc, char **argv)
 	rv = run(&s, &o);
 	if (s.slot.ready)
 		hs_plugin_fini(&s.slot);
-	close(s.audit_fd);
+	if (s.audit_fd != -1)
+		close(s.audit_fd);
+	if (s.db != NULL)
+		PQfinish(s.db);
 	if (rv == USAGE)
 		return (EXIT_USAGE);
 	return (rv == 0 ? 0 : 1);
