@@ -66,17 +66,22 @@ if [ ${#integ[@]} -gt 0 ]; then
 	else
 		sock=$(realpath "$pgdir")/run
 		psql="/usr/lib/postgresql/15/bin/psql -h $sock -p $pgport -U postgres -d postgres -qAtX"
-		$psql -c "DROP DATABASE IF EXISTS hs_test WITH (FORCE)" >/dev/null
-		$psql -c "CREATE DATABASE hs_test OWNER hydrosync" >/dev/null
-		export HS_TEST_PGURL="host=$sock port=$pgport dbname=hs_test user=hydrosync"
+		# One migrated template; each program gets a fresh copy, so no
+		# test's data (or throttled logins) leaks into another's.
+		$psql -c "DROP DATABASE IF EXISTS hs_template WITH (FORCE)" >/dev/null
+		$psql -c "CREATE DATABASE hs_template OWNER hydrosync" >/dev/null
 		export HS_TOP=$top HS_BUILD=$build
-		if ! "$build/bin/hydrosync" db migrate --database "$HS_TEST_PGURL" \
+		if ! "$build/bin/hydrosync" db migrate --database \
+		    "host=$sock port=$pgport dbname=hs_template user=hydrosync" \
 		    >"$logdir/migrate.log" 2>&1; then
 			echo "FAIL migrations:"; cat "$logdir/migrate.log"
 			failed=$((failed + 1))
 		else
 			echo "ok   migrations applied"
 			for prog in "${integ[@]}"; do
+				$psql -c "DROP DATABASE IF EXISTS hs_test WITH (FORCE)" >/dev/null
+				$psql -c "CREATE DATABASE hs_test OWNER hydrosync TEMPLATE hs_template" >/dev/null
+				export HS_TEST_PGURL="host=$sock port=$pgport dbname=hs_test user=hydrosync"
 				run_program "$prog"
 			done
 		fi

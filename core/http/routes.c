@@ -55,6 +55,10 @@ const struct hs_route hs_routes[] = {
 	{ "GET", "/api/v1/audit", hs_api_audit_list, ADMIN, NULL,
 	    "The audit log, newest first" },
 
+	/* Users, API keys and tariffs (core/api/users.c, apikeys.c, tariffs.c) */
+
+	/* CSV import and export (core/api/csv*.c) */
+
 	{ "GET", "/_diag/routes", hs_diag_routes, DIAG, NULL,
 	    "The route table with roles (tests only)" },
 	{ "POST", "/_diag/transport/{name}", hs_diag_transport, DIAG, NULL,

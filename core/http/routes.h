@@ -33,6 +33,10 @@ int	hs_api_meters_update(struct hs_req *);
 /* api/audit.c */
 int	hs_api_audit_list(struct hs_req *);
 
+/* users.c, apikeys.c, tariffs.c */
+
+/* csv*.c: import and export */
+
 /* diag.c (only with `diagnostics yes`) */
 int	hs_diag_transport(struct hs_req *);
 int	hs_diag_sleep(struct hs_req *);
