@@ -69,6 +69,7 @@ struct hs_route {
 	uint32_t	 roles;
 	const char	*permission;	/* an integrator's key must have it */
 	const char	*summary;
+	const char	*query;		/* query parameters: "limit,offset,q" */
 };
 
 struct hs_req {

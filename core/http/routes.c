@@ -30,9 +30,18 @@ const struct hs_route hs_routes[] = {
 	    "End this session" },
 	{ "GET", "/api/v1/auth/me", hs_auth_me, USERS, NULL,
 	    "Who is logged in, and the CSRF token for changes" },
+	{ "POST", "/api/v1/auth/signup/start", hs_auth_signup_start, ANYONE,
+	    NULL, "Ask for a sign-up code for an existing customer number" },
+	{ "POST", "/api/v1/auth/signup/finish", hs_auth_signup_finish, ANYONE,
+	    NULL, "Create a customer account with the code" },
+	{ "POST", "/api/v1/auth/reset/start", hs_auth_reset_start, ANYONE,
+	    NULL, "Ask for a password reset code" },
+	{ "POST", "/api/v1/auth/reset/finish", hs_auth_reset_finish, ANYONE,
+	    NULL, "Set a new password with the code; ends all sessions" },
 
 	{ "GET", "/api/v1/customers", hs_api_customers_list, STAFF | INTEG,
-	    "customers:read", "Customers: search, filter, page" },
+	    "customers:read", "Customers: search, filter, page",
+	    "limit,offset,q,status" },
 	{ "POST", "/api/v1/customers", hs_api_customers_create, OFFICE | INTEG,
 	    "customers:write", "Register a customer" },
 	{ "GET", "/api/v1/customers/{id}", hs_api_customers_get,
@@ -43,7 +52,8 @@ const struct hs_route hs_routes[] = {
 
 	{ "GET", "/api/v1/meters", hs_api_meters_list,
 	    STAFF | HS_ROLE_CUSTOMER | INTEG, "meters:read",
-	    "Meters: search, filter, page (customers: their own)" },
+	    "Meters: search, filter, page (customers: their own)",
+	    "limit,offset,q,status,customer_id" },
 	{ "POST", "/api/v1/meters", hs_api_meters_create, OFFICE | INTEG,
 	    "meters:write", "Register a meter" },
 	{ "GET", "/api/v1/meters/{id}", hs_api_meters_get,
@@ -53,7 +63,9 @@ const struct hs_route hs_routes[] = {
 	    "meters:write", "Change a meter: tariff, status (block/unblock)" },
 
 	{ "GET", "/api/v1/audit", hs_api_audit_list, ADMIN, NULL,
-	    "The audit log, newest first" },
+	    "The audit log, newest first", "limit,before" },
+	{ "GET", "/api/v1/openapi.json", hs_openapi, ANYONE, NULL,
+	    "This API's OpenAPI 3 description" },
 
 	/* Users, API keys and tariffs (core/api/users.c, apikeys.c, tariffs.c) */
 

@@ -13,10 +13,19 @@ int	hs_health_ready(struct hs_req *);
 int	hs_health_metrics(struct hs_req *);
 int	hs_health_version(struct hs_req *);
 
+/* openapi.c */
+int	hs_openapi(struct hs_req *);
+
 /* auth/login.c */
 int	hs_auth_login(struct hs_req *);
 int	hs_auth_logout(struct hs_req *);
 int	hs_auth_me(struct hs_req *);
+
+/* auth/accounts.c */
+int	hs_auth_signup_start(struct hs_req *);
+int	hs_auth_signup_finish(struct hs_req *);
+int	hs_auth_reset_start(struct hs_req *);
+int	hs_auth_reset_finish(struct hs_req *);
 
 /* api/customers.c */
 int	hs_api_customers_list(struct hs_req *);
