@@ -19,6 +19,7 @@ free_port() {
 mk/pg.sh start "$build/bench/pg" 55433 >/dev/null
 pgurl="host=$(realpath "$build/bench/pg")/run port=55433 dbname=hydrosync user=hydrosync"
 "$build/bin/hydrosync" db migrate --database "$pgurl" >/dev/null
+"$build/bin/hydrosync" db demo --database "$pgurl" >/dev/null
 hs_port=$(free_port)
 cat >"$work/hydrosync.conf" <<CONF
 bind 127.0.0.1 $hs_port
@@ -60,10 +61,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# An operator's session for the authenticated read.
+cookie=$(curl -s -D - -o /dev/null -H 'content-type: application/json' \
+    -d '{"email":"operator@tirta.demo","password":"demo-password-2026"}' \
+    "http://127.0.0.1:$hs_port/api/v1/auth/login" |
+    grep -io '__Host-hs_session=[0-9a-f]*')
+meter_id=$(/usr/lib/postgresql/15/bin/psql -h "$(realpath "$build/bench/pg")/run" \
+    -p 55433 -U hydrosync hydrosync -qAtX \
+    -c "SELECT id FROM meters WHERE number = '47040000011'")
+
 # wrk's summary: requests/s, p50 and p99 latency.
 measure() {
-	local out rps p50 p99
-	out=$(wrk -t2 -c64 -d"${secs}s" --latency "$1")
+	local out rps p50 p99 url=$1
+	shift
+	out=$(wrk -t2 -c64 -d"${secs}s" --latency "$@" "$url")
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
@@ -74,6 +85,8 @@ measure() {
 read -r hello_rps hello_p50 hello_p99 hello_err < <(measure "http://127.0.0.1:$hello_port/hello")
 read -r health_rps health_p50 health_p99 health_err < <(measure "http://127.0.0.1:$hs_port/healthz")
 read -r json_rps json_p50 json_p99 json_err < <(measure "http://127.0.0.1:$hs_port/api/v1/version")
+read -r auth_rps auth_p50 auth_p99 auth_err < <(measure \
+    "http://127.0.0.1:$hs_port/api/v1/meters/$meter_id" -H "Cookie: $cookie")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
 
@@ -88,5 +101,10 @@ shares the same 2 cores.
 | Kore hello world (\`/hello\`, plain Kore) | $(printf '%.0f' "$hello_rps") | $hello_p50 | $hello_p99 | 100% | $hello_err |
 | HydroSync \`GET /healthz\` | $(printf '%.0f' "$health_rps") | $health_p50 | $health_p99 | $(ratio "$health_rps" "$hello_rps") | $health_err |
 | HydroSync \`GET /api/v1/version\` (JSON, no auth) | $(printf '%.0f' "$json_rps") | $json_p50 | $json_p99 | $(ratio "$json_rps" "$hello_rps") | $json_err |
+| HydroSync \`GET /api/v1/meters/{id}\` (operator session, 2 queries) | $(printf '%.0f' "$auth_rps") | $auth_p50 | $auth_p99 | $(ratio "$auth_rps" "$hello_rps") | $auth_err |
+
+The authenticated read checks the session in PostgreSQL (sliding its idle
+timeout), checks the role, then reads the meter: two round trips to the
+database per request. Target: at least 25% of Kore's hello-world rate.
 
 MD
