@@ -52,6 +52,7 @@ enum optid {
 	O_SGC, O_KRN, O_DKGA, O_KEY_FILE, O_REPLACE, O_METERS, O_NEW_KRN,
 	O_NEW_SGC, O_NEW_TI, O_NEW_KT, O_NEW_BASE, O_NEW_DKGA, O_KEN,
 	O_ROLLOVER, O_PAN, O_TI, O_KT, O_EA, O_BASE, O_SO_PIN_FILE, O_FACTORY,
+	O_UTILITY,
 	O_COUNT
 };
 
@@ -84,6 +85,7 @@ static const struct optdef optdefs[] = {
 	{ "base-date", O_BASE, 1, 2035 },
 	{ "so-pin-file", O_SO_PIN_FILE, 1, 0 },
 	{ "factory", O_FACTORY, 0, 0 },
+	{ "utility", O_UTILITY, 1, 0 },
 };
 
 struct keyopts {
@@ -136,7 +138,8 @@ usage(FILE *out)
 "  list        the keys held (never their bytes)\n"
 "  health      is the plugin usable\n"
 "  rotate      --sgc N --krn NEW --dkga 02|04   generate the next revision\n"
-"  kct         --meters CSV --new-krn N [--new-sgc N] [--new-ti N]\n"
+"  kct         (--meters CSV | --utility CODE --sgc N --krn N) --new-krn N\n"
+"              [--new-sgc N] [--new-ti N]\n"
 "              [--new-kt N] [--new-base-date Y] [--new-dkga 02|04]\n"
 "              [--ken N] [--rollover]   key change tokens, one CSV line per\n"
 "              meter; CSV columns: pan,sgc,ti,krn,kt,ea,dkga,base_date\n"
@@ -993,6 +996,172 @@ parse_meter(char *line, unsigned lineno, char pan[19],
  * The whole file is parsed before any token is printed, so a bad line
  * yields no tokens at all.
  */
+/* The new key identity for one meter, from the kct options. */
+static void
+kct_target(const struct keyopts *o, const struct hs_hsm_meter *from,
+    struct hs_hsm_key_change *to)
+{
+	memset(to, 0, sizeof(*to));
+	to->size = sizeof(*to);
+	to->to = *from;
+	to->to.krn = (uint8_t)o->num[O_NEW_KRN];
+	if (SEEN(o, O_NEW_SGC))
+		to->to.sgc = (uint32_t)o->num[O_NEW_SGC];
+	if (SEEN(o, O_NEW_TI))
+		to->to.ti = (uint8_t)o->num[O_NEW_TI];
+	if (SEEN(o, O_NEW_KT))
+		to->to.kt = (uint8_t)o->num[O_NEW_KT];
+	if (SEEN(o, O_NEW_BASE))
+		to->to.base_date = (uint16_t)o->num[O_NEW_BASE];
+	if (SEEN(o, O_NEW_DKGA))
+		to->to.dkga = (uint8_t)o->num[O_NEW_DKGA];
+	if (SEEN(o, O_KEN))
+		to->to.ken = (uint8_t)o->num[O_KEN];
+	to->rollover = SEEN(o, O_ROLLOVER);
+}
+
+/*
+ * Rotation through the core: every meter of a utility on supply group
+ * --sgc and key revision --krn gets its key change tokens, stored as a
+ * pending key change order (vending delivers them with the next purchase)
+ * and audited per meter.  One transaction per meter, so an interrupted run
+ * can simply be run again: meters with a pending order are skipped.
+ */
+static int
+kct_from_database(struct session *s, const struct keyopts *o)
+{
+	struct hs_hsm_key_change to;
+	struct hs_hsm_meter	 m;
+	PGresult		*res, *ins;
+	char			 out[HS_KCT_MAX][HS_TOKEN_DIGITS + 1];
+	char			 sgc[16], krn[8], v[8][16], tokens[128];
+	char			 ref[96], details[128], pan[19];
+	const char		*params[10];
+	size_t			 count, j;
+	int			 i, n, done = 0, skipped = 0, rv = 0;
+
+	if (!SEEN(o, O_UTILITY) || !SEEN(o, O_SGC) || !SEEN(o, O_KRN)) {
+		fprintf(stderr, "hydrosync keys kct: give --meters CSV, or "
+		    "--utility CODE --sgc N --krn N to take the meters from the "
+		    "database\n");
+		return (USAGE);
+	}
+	if (s->db == NULL) {
+		fprintf(stderr, "hydrosync keys kct: --utility needs a database "
+		    "line in hydrosync.conf\n");
+		return (-1);
+	}
+	snprintf(sgc, sizeof(sgc), "%lu", o->num[O_SGC]);
+	snprintf(krn, sizeof(krn), "%lu", o->num[O_KRN]);
+	params[0] = o->str[O_UTILITY];
+	params[1] = sgc;
+	params[2] = krn;
+	res = PQexecParams(s->db, "SELECT m.id, m.pan, m.sgc, m.tariff_index, "
+	    "m.key_revision, m.key_type, m.key_expiry, "
+	    "CASE m.algorithm WHEN 'EA07' THEN 7 ELSE 11 END, m.dkga, "
+	    "m.base_date, EXISTS (SELECT 1 FROM key_change_orders k WHERE "
+	    "k.meter_id = m.id AND k.state = 'pending') "
+	    "FROM meters m JOIN utilities u ON u.id = m.utility_id "
+	    "WHERE u.code = $1 AND m.sgc = $2::integer AND m.key_revision = "
+	    "$3::smallint AND m.status <> 'removed' ORDER BY m.id", 3, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "hydrosync keys kct: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return (-1);
+	}
+	n = PQntuples(res);
+	if (n == 0) {
+		fprintf(stderr, "hydrosync keys kct: no meters of %s on sgc %s "
+		    "krn %s\n", o->str[O_UTILITY], sgc, krn);
+		PQclear(res);
+		return (-1);
+	}
+	if (confirm(o, "This issues key change tokens for every such meter; "
+	    "they reach the meters with their next purchase") == -1) {
+		PQclear(res);
+		return (-1);
+	}
+	for (i = 0; i < n && rv == 0; i++) {
+		if (!strcmp(PQgetvalue(res, i, 10), "t")) {
+			skipped++;
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		snprintf(pan, sizeof(pan), "%s", PQgetvalue(res, i, 1));
+		m.pan = pan;
+		m.sgc = (uint32_t)atol(PQgetvalue(res, i, 2));
+		m.ti = (uint8_t)atoi(PQgetvalue(res, i, 3));
+		m.krn = (uint8_t)atoi(PQgetvalue(res, i, 4));
+		m.kt = (uint8_t)atoi(PQgetvalue(res, i, 5));
+		m.ken = (uint8_t)atoi(PQgetvalue(res, i, 6));
+		m.ea = (uint8_t)atoi(PQgetvalue(res, i, 7));
+		m.dkga = (uint8_t)atoi(PQgetvalue(res, i, 8));
+		m.base_date = (uint16_t)atoi(PQgetvalue(res, i, 9));
+		kct_target(o, &m, &to);
+		count = 0;
+		if (s->ops->key_change == NULL || s->ops->key_change(
+		    s->slot.pctx, &m, &to, out, &count) != HS_OK ||
+		    (count != 2 && count != 4)) {
+			fprintf(stderr, "hydrosync keys: key change for meter "
+			    "%s failed; stopping (run again to continue)\n",
+			    pan);
+			rv = -1;
+			break;
+		}
+		snprintf(tokens, sizeof(tokens), "{");
+		for (j = 0; j < count; j++) {
+			strncat(tokens, out[j], sizeof(tokens) -
+			    strlen(tokens) - 2);
+			strncat(tokens, j + 1 < count ? "," : "}",
+			    sizeof(tokens) - strlen(tokens) - 1);
+		}
+		snprintf(v[0], sizeof(v[0]), "%u", to.to.krn);
+		snprintf(v[1], sizeof(v[1]), "%u", to.to.sgc);
+		snprintf(v[2], sizeof(v[2]), "%u", to.to.ti);
+		snprintf(v[3], sizeof(v[3]), "%u", to.to.kt);
+		snprintf(v[4], sizeof(v[4]), "%u", to.to.base_date);
+		snprintf(v[5], sizeof(v[5]), "%u", to.to.dkga);
+		params[0] = s->actor;
+		params[1] = PQgetvalue(res, i, 0);
+		params[2] = v[0];
+		params[3] = v[1];
+		params[4] = v[2];
+		params[5] = v[3];
+		params[6] = v[4];
+		params[7] = v[5];
+		params[8] = to.rollover ? "true" : "false";
+		params[9] = tokens;
+		ins = PQexecParams(s->db, "SELECT hs_key_change_record('cli:' "
+		    "|| $1, $2::bigint, $3::integer, $4::integer, $5::integer, "
+		    "$6::integer, $7::integer, $8::integer, $9::boolean, "
+		    "$10::text[])", 10, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(ins) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "hydrosync keys: storing the key change "
+			    "for meter %s failed: %s", pan,
+			    PQresultErrorMessage(ins));
+			rv = -1;
+		} else {
+			done++;
+		}
+		PQclear(ins);
+	}
+	PQclear(res);
+	OPENSSL_cleanse(out, sizeof(out));
+	printf("%d meter%s got key change tokens (pending delivery), %d "
+	    "already had a pending key change\n", done, done == 1 ? "" : "s",
+	    skipped);
+	snprintf(ref, sizeof(ref), "sgc=%s krn=%s -> krn=%lu", sgc, krn,
+	    o->num[O_NEW_KRN]);
+	snprintf(details, sizeof(details), "%d of %d meters, %d skipped%s",
+	    done, n, skipped, SEEN(o, O_ROLLOVER) ? ", rollover" : "");
+	keys_audit(s, "key.change_tokens", ref, rv ? "failed" : "ok",
+	    details);
+	return (rv);
+}
+
 static int
 cmd_kct(struct session *s, const struct keyopts *o)
 {
@@ -1008,6 +1177,8 @@ cmd_kct(struct session *s, const struct keyopts *o)
 	unsigned		 lineno = 0;
 	int			 rv = 0;
 
+	if (!SEEN(o, O_METERS))
+		return (kct_from_database(s, o));
 	if ((fp = fopen(o->str[O_METERS], "r")) == NULL) {
 		fprintf(stderr, "hydrosync keys: --meters %s: %s\n",
 		    o->str[O_METERS], strerror(errno));
@@ -1041,23 +1212,7 @@ cmd_kct(struct session *s, const struct keyopts *o)
 	    "that accept them move to the new key") == -1)
 		rv = -1;
 	for (i = 0; rv == 0 && i < n; i++) {
-		memset(&to, 0, sizeof(to));
-		to.size = sizeof(to);
-		to.to = ml[i].m;
-		to.to.krn = (uint8_t)o->num[O_NEW_KRN];
-		if (SEEN(o, O_NEW_SGC))
-			to.to.sgc = (uint32_t)o->num[O_NEW_SGC];
-		if (SEEN(o, O_NEW_TI))
-			to.to.ti = (uint8_t)o->num[O_NEW_TI];
-		if (SEEN(o, O_NEW_KT))
-			to.to.kt = (uint8_t)o->num[O_NEW_KT];
-		if (SEEN(o, O_NEW_BASE))
-			to.to.base_date = (uint16_t)o->num[O_NEW_BASE];
-		if (SEEN(o, O_NEW_DKGA))
-			to.to.dkga = (uint8_t)o->num[O_NEW_DKGA];
-		if (SEEN(o, O_KEN))
-			to.to.ken = (uint8_t)o->num[O_KEN];
-		to.rollover = SEEN(o, O_ROLLOVER);
+		kct_target(o, &ml[i].m, &to);
 		count = 0;
 		if (s->ops->key_change == NULL || s->ops->key_change(
 		    s->slot.pctx, &ml[i].m, &to, out, &count) != HS_OK) {
@@ -1106,8 +1261,8 @@ static const struct command {
 	{ "list", C_LIST, 0, 0, 1 },
 	{ "health", C_HEALTH, 0, 0, 1 },
 	{ "provision", C_PROVISION, METER | B(O_KEN), METER, 1 },
-	{ "kct", C_KCT, B(O_METERS) | B(O_NEW_KRN) | NEWKEY, B(O_METERS) |
-	    B(O_NEW_KRN), 1 },
+	{ "kct", C_KCT, B(O_METERS) | B(O_UTILITY) | B(O_SGC) | B(O_KRN) |
+	    B(O_NEW_KRN) | NEWKEY, B(O_NEW_KRN), 1 },
 };
 
 static int
