@@ -12,6 +12,7 @@
 #include "http/json.h"
 #include "http/routes.h"
 #include "sts/sts.h"
+#include "cache/cache.h"
 
 struct meter_body {
 	char	number[14];
@@ -148,15 +149,61 @@ hs_api_meters_list(struct hs_req *r)
 	    "$7)", 7, params));
 }
 
+/*
+ * Meter records are cached per worker (core/cache): a hit answers without
+ * the database, after the same utility and customer checks the SQL does.
+ */
+static int
+meter_from_cache(struct hs_req *r, const char *id)
+{
+	const void	*json;
+	size_t		 len;
+	int64_t		 customer, utility;
+
+	snprintf(r->cache_key, sizeof(r->cache_key), "m:%s", id);
+	r->cache_gen = hs_cache_generation();
+	json = hs_cache_get(hs_cache_meters, r->cache_key, &len, &customer,
+	    &utility);
+	if (json == NULL)
+		return (0);
+	if (utility != r->who.utility_id || (r->who.role == HS_ROLE_CUSTOMER &&
+	    customer != r->who.customer_id)) {
+		hs_reply_error(r, 404, "not_found", "no such record", NULL);
+		return (1);
+	}
+	hs_reply(r, 200, "application/json", json, len);
+	return (1);
+}
+
+static void
+meter_to_cache(struct hs_req *r)
+{
+	const char	*json, *c;
+	int64_t		 customer;
+
+	if (r->error[0] != '\0' || PQntuples(r->res) != 1 ||
+	    PQgetisnull(r->res, 0, 0))
+		return;
+	json = PQgetvalue(r->res, 0, 0);
+	c = strstr(json, "\"customer_id\": ");
+	customer = c ? strtoll(c + 15, NULL, 10) : 0;
+	hs_cache_put(hs_cache_meters, r->cache_gen, r->cache_key, customer,
+	    r->who.utility_id, json, (size_t)PQgetlength(r->res, 0, 0));
+}
+
 int
 hs_api_meters_get(struct hs_req *r)
 {
 	char		 utility[24], id[24], only[24];
 	const char	*params[3];
 
-	if (r->phase > 0)
+	if (r->phase > 0) {
+		meter_to_cache(r);
 		return (hs_api_result(r, 200));
+	}
 	if (hs_api_id(r, 0, id) == -1)
+		return (HS_DONE);
+	if (meter_from_cache(r, id))
 		return (HS_DONE);
 	snprintf(utility, sizeof(utility), "%lld",
 	    (long long)r->who.utility_id);

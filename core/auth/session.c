@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "auth/session.h"
+#include "cache/cache.h"
 
 void
 hs_auth_sha256_hex(const char *s, char out[65])
@@ -126,6 +127,33 @@ refuse(struct hs_req *r, int status, const char *code, const char *msg)
 	return (hs_reply_error(r, status, code, msg, NULL));
 }
 
+static int	authorize(struct hs_req *);
+
+/*
+ * A principal from the cache, if there: then no database round trip.  On a
+ * miss the caller notes the cache generation, so a result read before an
+ * invalidation is never cached after it.
+ */
+static int
+cached(struct hs_req *r, int kind)
+{
+	struct hs_principal	 who;
+	const void		*v;
+	size_t			 len;
+
+	r->cache_gen = hs_cache_generation();
+	if ((v = hs_cache_get(hs_cache_principals, r->cache_key, &len, NULL,
+	    NULL)) == NULL || len != sizeof(who))
+		return (0);
+	memcpy(&who, v, sizeof(who));
+	if (who.kind != kind)
+		return (0);
+	memcpy(who.session_hash, r->who.session_hash,
+	    sizeof(who.session_hash));
+	r->who = who;
+	return (1);
+}
+
 static int
 lookup(struct hs_req *r)
 {
@@ -147,6 +175,10 @@ lookup(struct hs_req *r)
 		snprintf(secret, sizeof(secret), "%s", us + 1);
 		hs_auth_sha256_hex(secret, hash);
 		OPENSSL_cleanse(secret, sizeof(secret));
+		snprintf(r->cache_key, sizeof(r->cache_key), "k%s%s", prefix,
+		    hash);
+		if (cached(r, HS_PRINCIPAL_APIKEY))
+			return (authorize(r));
 		params[0] = prefix;
 		params[1] = hash;
 		r->who.kind = HS_PRINCIPAL_APIKEY;
@@ -157,6 +189,10 @@ lookup(struct hs_req *r)
 	if (http_request_cookie(r->http, HS_SESSION_COOKIE, (char **)&cookie) &&
 	    strlen(cookie) == 64) {
 		hs_auth_sha256_hex(cookie, r->who.session_hash);
+		snprintf(r->cache_key, sizeof(r->cache_key), "%s",
+		    r->who.session_hash);
+		if (cached(r, HS_PRINCIPAL_USER))
+			return (authorize(r));
 		params[0] = r->who.session_hash;
 		r->who.kind = HS_PRINCIPAL_USER;
 		return (hs_req_query(r, "SELECT user_id, utility_id, role, "
@@ -201,7 +237,16 @@ principal(struct hs_req *r)
 	}
 	PQclear(r->res);
 	r->res = NULL;
+	hs_cache_put(hs_cache_principals, r->cache_gen, r->cache_key,
+	    r->who.kind == HS_PRINCIPAL_USER ? r->who.user_id :
+	    -r->who.api_key_id, 0, &r->who, sizeof(r->who));
+	return (authorize(r));
+}
 
+/* The caller is known: may they use this route, this way? */
+static int
+authorize(struct hs_req *r)
+{
 	if (!(r->route->roles & r->who.role))
 		return (refuse(r, 403, "forbidden", "your role may not do "
 		    "this"));

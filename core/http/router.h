@@ -82,6 +82,8 @@ struct hs_req {
 	uint64_t		 start_us;
 	struct hs_principal	 who;
 	int			 auth_done;
+	uint64_t		 cache_gen;	/* before a cacheable read */
+	char			 cache_key[96];
 
 	/* The outcome of the last asynchronous step. */
 	struct hs_ticket	*ticket;

@@ -31,6 +31,8 @@
 #include "db/db.h"
 #include "net/loop.h"
 #include "net/compute.h"
+#include "cache/cache.h"
+#include "db/listen.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -247,6 +249,8 @@ kore_worker_configure(void)
 		fatalx("cannot start the compute threads");
 	if (hs_db_setup(config.database, config.db_conn_max) == -1)
 		fatalx("cannot set up the database pool");
+	if (hs_cache_setup(config.database) == -1)
+		fatalx("cannot set up the caches");
 	load_plugins();
 }
 
@@ -259,6 +263,7 @@ kore_worker_teardown(void)
 		hs_plugin_fini(&slots[i]);
 	hs_compute_teardown();
 	hs_net_teardown();
+	hs_listen_teardown();
 	hs_db_teardown();
 }
 

@@ -496,6 +496,102 @@ test_audit_chain_tamper(void **state)
 	}
 }
 
+/*
+ * Workers cache principals and meter records; every change is announced
+ * through PostgreSQL and takes effect on every worker within milliseconds
+ * (the notification travels after the commit): wait for the first call
+ * that sees it, at most 200 ms, then every later call must see it too.
+ */
+static void
+settle(const struct caller *c, const char *path, int status,
+    const char *needle)
+{
+	struct hs_test_resp	r;
+	int			i, seen;
+
+	for (seen = 0, i = 0; i < 40 && !seen; i++) {
+		call(c, "GET", path, NULL, &r);
+		seen = r.status == status && (needle == NULL ||
+		    strstr(r.body, needle) != NULL);
+		hs_test_resp_free(&r);
+		if (!seen)
+			usleep(5000);
+	}
+	if (!seen)
+		fail_msg("GET %s: the change did not show within 200 ms", path);
+}
+
+static void
+test_changes_take_effect_at_once(void **state)
+{
+	struct caller		 op = { "operator", "operator@tirta.demo", NULL,
+				    0, "", "" };
+	struct caller		 key = { "integrator", NULL, FULL_KEY, 1, "",
+				    "" };
+	struct hs_test_resp	 r;
+	char			 path[64], q[256];
+	long			 meter;
+	int			 i;
+
+	(void)state;
+	login(&op);
+	meter = sql_long("SELECT id FROM meters WHERE number = '47040000029'");
+	snprintf(path, sizeof(path), "/api/v1/meters/%ld", meter);
+	for (i = 0; i < 20; i++) {		/* warm every worker's cache */
+		assert_int_equal(call(&op, "GET", path, NULL, &r), 200);
+		assert_non_null(strstr(r.body, "\"status\": \"active\""));
+		hs_test_resp_free(&r);
+		assert_int_equal(call(&key, "GET", path, NULL, &r), 200);
+		hs_test_resp_free(&r);
+	}
+	assert_int_equal(call(&op, "PATCH", path, "{\"status\":\"blocked\"}",
+	    &r), 200);
+	hs_test_resp_free(&r);
+	settle(&op, path, 200, "\"status\": \"blocked\"");
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(call(&op, "GET", path, NULL, &r), 200);
+		if (strstr(r.body, "\"status\": \"blocked\"") == NULL)
+			fail_msg("call %d still sees the meter active", i);
+		hs_test_resp_free(&r);
+	}
+	/* A revoked key stops at once. */
+	sql("UPDATE api_keys SET revoked_at = now() WHERE prefix = "
+	    "'00000000000000a1'");
+	settle(&key, path, 401, NULL);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(call(&key, "GET", path, NULL, &r), 401);
+		hs_test_resp_free(&r);
+	}
+	sql("UPDATE api_keys SET revoked_at = NULL WHERE prefix = "
+	    "'00000000000000a1'");
+	/* Logging out ends the session on every worker. */
+	assert_int_equal(call(&op, "POST", "/api/v1/auth/logout", "{}", &r),
+	    200);
+	hs_test_resp_free(&r);
+	settle(&op, path, 401, NULL);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(call(&op, "GET", path, NULL, &r), 401);
+		hs_test_resp_free(&r);
+	}
+	/* A disabled user's other sessions stop at once too. */
+	login(&op);
+	for (i = 0; i < 10; i++) {
+		assert_int_equal(call(&op, "GET", path, NULL, &r), 200);
+		hs_test_resp_free(&r);
+	}
+	snprintf(q, sizeof(q), "UPDATE users SET status = 'disabled' WHERE "
+	    "email = 'operator@tirta.demo'");
+	sql(q);
+	settle(&op, path, 401, NULL);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(call(&op, "GET", path, NULL, &r), 401);
+		hs_test_resp_free(&r);
+	}
+	sql("UPDATE users SET status = 'active' WHERE email = "
+	    "'operator@tirta.demo'");
+	login(&callers[1]);
+}
+
 /* Last: it blocks this address for the rest of the window. */
 static void
 test_login_throttling(void **state)
@@ -553,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_tenant_isolation),
 		cmocka_unit_test(test_csrf),
 		cmocka_unit_test(test_audit_chain_tamper),
+		cmocka_unit_test(test_changes_take_effect_at_once),
 		cmocka_unit_test(test_login_throttling),
 	};
 
