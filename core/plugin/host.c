@@ -19,6 +19,9 @@
 #include "db/db.h"
 #include "server/server.h"
 
+static void	host_log(void *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static void
 host_log(void *hctx, int level, const char *fmt, ...)
 {
