@@ -52,6 +52,23 @@ run_program() {
 	fi
 }
 
+# A server that a test started must not have reported a sanitizer error,
+# a sandbox violation or a crash, even if every assertion passed.
+check_server_logs() {
+	local prog=$1 before=$2 dir bad
+	for dir in $(ls -d "$build"/tests/run/srv-* 2>/dev/null | sort); do
+		grep -qxF "$dir" <<<"$before" && continue
+		[ -f "$dir/kore.log" ] || continue
+		bad=$(grep -E 'ERROR: AddressSanitizer|runtime error:|sandbox violation|LeakSanitizer|DEADLYSIGNAL' "$dir/kore.log" | head -3)
+		if [ -n "$bad" ]; then
+			failed=$((failed + 1))
+			failures+=("${prog#"$build"/tests/} (server log)")
+			echo "FAIL ${prog#"$build"/tests/}: its server reported in $dir/kore.log:"
+			sed 's/^/     /' <<<"$bad"
+		fi
+	done
+}
+
 for prog in "${units[@]}"; do
 	run_program "$prog"
 done
@@ -82,7 +99,9 @@ if [ ${#integ[@]} -gt 0 ]; then
 				$psql -c "DROP DATABASE IF EXISTS hs_test WITH (FORCE)" >/dev/null
 				$psql -c "CREATE DATABASE hs_test OWNER hydrosync TEMPLATE hs_template" >/dev/null
 				export HS_TEST_PGURL="host=$sock port=$pgport dbname=hs_test user=hydrosync"
+				before=$(ls -d "$build"/tests/run/srv-* 2>/dev/null | sort)
 				run_program "$prog"
+				check_server_logs "$prog" "$before"
 			done
 		fi
 		mk/pg.sh stop "$pgdir" >/dev/null 2>&1

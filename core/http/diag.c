@@ -11,6 +11,7 @@
 #include "http/json.h"
 #include "plugin/loader.h"
 #include "net/wsc.h"
+#include "jobs/jobs.h"
 #include "obs/log.h"
 #include "server/server.h"
 
@@ -283,4 +284,25 @@ hs_diag_routes(struct hs_req *r)
 	hs_reply_json(r, 200, &buf);
 	kore_buf_cleanup(&buf);
 	return (HS_DONE);
+}
+
+/* Job kinds for the job runner's tests: one that succeeds, one that
+ * always fails (retried with a short backoff, then given up). */
+static void
+diag_job_noop(struct hs_job *job)
+{
+	hs_job_finish(job, 1, NULL, 0, 0);
+}
+
+static void
+diag_job_fail(struct hs_job *job)
+{
+	hs_job_finish(job, 0, "diag.fail always fails", 0, 0);
+}
+
+void
+hs_diag_jobs_register(void)
+{
+	hs_jobs_register("diag.noop", diag_job_noop, 3, 100);
+	hs_jobs_register("diag.fail", diag_job_fail, 3, 100);
 }

@@ -52,6 +52,7 @@ int	hs_diag_sleep(struct hs_req *);
 int	hs_diag_ws_echo(struct hs_req *);
 int	hs_diag_ws_roundtrip(struct hs_req *);
 int	hs_diag_routes(struct hs_req *);
+void	hs_diag_jobs_register(void);
 
 extern const struct hs_route	hs_routes[];
 extern const size_t		hs_nroutes;

@@ -33,6 +33,8 @@
 #include "net/compute.h"
 #include "cache/cache.h"
 #include "db/listen.h"
+#include "jobs/jobs.h"
+#include "http/routes.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -220,12 +222,13 @@ load_plugins(void)
 }
 
 /*
- * A worker leaves through exit() once Kore has cleaned up.  Shared
- * libraries' destructors then run with our HTTP client thread still alive,
- * and libp11-kit's (pulled in by libpq through LDAP and GnuTLS) was seen
+ * A worker that fails (fatal, fatalx) leaves through exit() with our
+ * threads still alive.  Shared libraries' destructors then run, and
+ * libp11-kit's (pulled in by libpq through LDAP and GnuTLS) was seen
  * deadlocking on glibc's locale lock there under AddressSanitizer.  Nothing
- * in those destructors matters to a process about to vanish, so a worker
- * ends right after its own cleanup, keeping its exit status.
+ * in those destructors matters to a process about to vanish, so such a
+ * worker ends at once, keeping its exit status.  (A normal shutdown ends
+ * in kore_worker_teardown below.)
  */
 static void
 worker_exit(int status, void *arg)
@@ -251,6 +254,15 @@ kore_worker_configure(void)
 		fatalx("cannot set up the database pool");
 	if (hs_cache_setup(config.database) == -1)
 		fatalx("cannot set up the caches");
+	if (config.diagnostics)
+		hs_diag_jobs_register();
+	{
+		char	name[96];
+
+		snprintf(name, sizeof(name), "%s/%d", config.node_name,
+		    (int)getpid());
+		hs_jobs_setup(name);
+	}
 	load_plugins();
 }
 
@@ -265,6 +277,14 @@ kore_worker_teardown(void)
 	hs_net_teardown();
 	hs_listen_teardown();
 	hs_db_teardown();
+	/*
+	 * After this hook Kore unloads its modules, this one included, and
+	 * then calls exit(): the on_exit handler above would then run from
+	 * unmapped code.  Our cleanup is done and Kore's own frees nothing
+	 * that outlives the process, so the worker ends here.
+	 */
+	fflush(NULL);
+	_exit(0);
 }
 
 /* The module's onload: nothing to do, every hook above does the work. */
