@@ -264,6 +264,9 @@ conf_plugin(struct conf_parse *p, char **argv, int argc)
 	uint32_t		kind;
 
 	(void)argc;
+	if (strlen(argv[0]) >= HS_CONF_NAME_MAX)
+		return (conf_error(p, "plugin name is longer than %d characters",
+		    HS_CONF_NAME_MAX - 1));
 	if (!valid_name(argv[0]))
 		return (conf_error(p, "plugin name '%s' must be lower case "
 		    "letters, digits, '-' or '_'", argv[0]));

@@ -122,6 +122,10 @@ test_errors_name_file_and_line(void **state)
 		    "t.conf:3: setting 'k' of plugin 'a' is set twice" },
 		{ "http_body_max 10\n",
 		    "t.conf:1: http_body_max must be a number from 1024" },
+		/* Found by fuzzing: an over-long name overran its field. */
+		{ "plugin aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaa payment /x.so\n",
+		    "t.conf:1: plugin name is longer than 63 characters" },
 	};
 	size_t	i;
 
