@@ -281,6 +281,59 @@ test_slow_outbound_does_not_block_worker(void **state)
 	hs_test_server_stop(&one);
 }
 
+/*
+ * The host's client speaks HTTPS and verifies the peer: with the test
+ * CA trusted (HS_CA_FILE) a plugin's call succeeds; a server whose
+ * certificate nobody vouches for is refused.
+ */
+static void
+test_outbound_https_verifies_peer(void **state)
+{
+	struct hs_test_server	 one;
+	struct hs_test_resp	 r;
+	char			 dir[600], cmd[4096], cert[700], key[700];
+	char			 conf[1024];
+	pid_t			 tls;
+	int			 port;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/%s/tests/run/tls-%d", hs_test_top(),
+	    hs_test_build(), (int)getpid());
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && openssl req -x509 "
+	    "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '%s' "
+	    "-out '%s' -days 1 -subj /CN=localhost -addext "
+	    "subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null", dir, key,
+	    cert);
+	assert_int_equal(system(cmd), 0);
+	tls = hs_test_tls_server(cert, key, &port);
+	assert_true(tls > 0);
+	snprintf(conf, sizeof(conf), "plugin tr transport %s\n"
+	    "set tr url https://localhost:%d/deliver\n",
+	    plugin_path("plugins/transport/example.so"), port);
+
+	setenv("HS_CA_FILE", cert, 1);
+	assert_int_equal(hs_test_server_start(&one, 1, conf), 0);
+	unsetenv("HS_CA_FILE");
+	assert_int_equal(hs_test_http(one.port, "POST", "/_diag/transport/tr",
+	    NULL, "over tls", 8, &r), 0);
+	if (r.status != 200 || strstr(r.body, "\"result\":0") == NULL)
+		fail_msg("HTTPS with a trusted CA: %d %s", r.status, r.body);
+	hs_test_resp_free(&r);
+	hs_test_server_stop(&one);
+
+	/* The same server, but its certificate is not trusted. */
+	assert_int_equal(hs_test_server_start(&one, 1, conf), 0);
+	assert_int_equal(hs_test_http(one.port, "POST", "/_diag/transport/tr",
+	    NULL, "over tls", 8, &r), 0);
+	assert_int_equal(r.status, 502);
+	assert_non_null(strstr(r.body, "\"result\":-3"));
+	hs_test_resp_free(&r);
+	hs_test_server_stop(&one);
+	hs_test_kill(tls);
+}
+
 struct refusal {
 	const char	*conf_fmt;	/* @B = the build directory */
 	const char	*message;
@@ -393,6 +446,7 @@ main(void)
 	};
 	const struct CMUnitTest standalone[] = {
 		cmocka_unit_test(test_slow_outbound_does_not_block_worker),
+		cmocka_unit_test(test_outbound_https_verifies_peer),
 		cmocka_unit_test(test_startup_refusals),
 		cmocka_unit_test(test_plugins_export_one_symbol),
 	};

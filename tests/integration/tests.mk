@@ -9,7 +9,7 @@ $(OBJ)/tests/integration/%.o: CFLAGS += -Itests/lib -I/usr/include/postgresql
 $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
     $(BUILD)/tests/lib/libhs_test.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq -lssl -lcrypto
 
 INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGRAMS	+= $(INTEGRATION_TESTS)

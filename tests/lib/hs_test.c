@@ -12,6 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "hs_test.h"
 
 const char *
@@ -326,4 +329,98 @@ hs_test_kill(pid_t pid)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
+}
+
+/* Read a whole request: the head, then Content-Length bytes of body. */
+static int
+tls_read_request(SSL *ssl, char *buf, size_t len)
+{
+	const char	*end, *cl;
+	size_t		 have = 0, want = 0;
+	int		 n;
+
+	for (;;) {
+		if (have + 1 >= len)
+			return (-1);
+		if ((n = SSL_read(ssl, buf + have, (int)(len - 1 - have))) <= 0)
+			return (-1);
+		have += (size_t)n;
+		buf[have] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		if (want == 0) {
+			cl = strcasestr(buf, "content-length:");
+			want = (size_t)(end + 4 - buf) +
+			    (cl != NULL && cl < end ? (size_t)atol(cl + 15) : 0);
+		}
+		if (have >= want)
+			return (0);
+	}
+}
+
+static void
+tls_serve(int lfd, SSL_CTX *ctx)
+{
+	static const char	reply[] = "HTTP/1.1 200 OK\r\nContent-Type: "
+				    "text/plain\r\nContent-Length: 2\r\n"
+				    "Connection: close\r\n\r\nok";
+	char			buf[16384];
+	SSL			*ssl;
+	int			fd;
+
+	setpgid(0, 0);
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		if ((fd = accept(lfd, NULL, NULL)) == -1)
+			continue;
+		if (fork() != 0) {
+			close(fd);
+			continue;
+		}
+		ssl = SSL_new(ctx);
+		SSL_set_fd(ssl, fd);
+		if (SSL_accept(ssl) == 1 && tls_read_request(ssl, buf,
+		    sizeof(buf)) == 0)
+			SSL_write(ssl, reply, sizeof(reply) - 1);
+		SSL_shutdown(ssl);
+		SSL_free(ssl);
+		close(fd);
+		_exit(0);
+	}
+}
+
+pid_t
+hs_test_tls_server(const char *cert, const char *key, int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len;
+	SSL_CTX			*ctx;
+	pid_t			 pid;
+	int			 fd, one = 1;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
+		return (-1);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 64) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	*port = ntohs(sin.sin_port);
+	if ((pid = fork()) == 0) {
+		tls_serve(fd, ctx);
+		_exit(0);
+	}
+	close(fd);
+	SSL_CTX_free(ctx);
+	return (pid);
 }

@@ -62,4 +62,10 @@ int	hs_test_file_contains(const char *path, const char *needle);
 pid_t	hs_test_slow_server(int delay_ms, int status, int *port);
 void	hs_test_kill(pid_t pid);
 
+/*
+ * A forked HTTPS server on a free port (certificate and key in PEM files)
+ * that answers every request with 200 "ok".  Returns its pid; *port set.
+ */
+pid_t	hs_test_tls_server(const char *cert, const char *key, int *port);
+
 #endif
