@@ -88,6 +88,7 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 		}
 	}
 
+	/* rc: 0 while every field parses, -1 once a refusal was sent. */
 	rc = 0;
 	for (i = 0; i < n && rc == 0; i++) {
 		const struct hs_field	*f = &fields[i];
@@ -107,8 +108,9 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 			{
 				snprintf(msg, sizeof(msg), "'%s' is required",
 				    f->name);
-				rc = hs_reply_error(r, 422, "missing_field",
+				hs_reply_error(r, 422, "missing_field",
 				    msg, f->name);
+				rc = -1;
 				break;
 			}
 		}
@@ -117,8 +119,9 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 			if (item->type != KORE_JSON_TYPE_STRING) {
 				snprintf(msg, sizeof(msg), "'%s' must be a "
 				    "string", f->name);
-				rc = hs_reply_error(r, 422, "invalid_field",
+				hs_reply_error(r, 422, "invalid_field",
 				    msg, f->name);
+				rc = -1;
 				break;
 			}
 			slen = strlen(item->data.string);
@@ -130,8 +133,9 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 				    "to %lld characters%s", f->name,
 				    (long long)f->min, (long long)f->max,
 				    f->pattern ? " of the allowed set" : "");
-				rc = hs_reply_error(r, 422, "invalid_field",
+				hs_reply_error(r, 422, "invalid_field",
 				    msg, f->name);
+				rc = -1;
 				break;
 			}
 			memcpy(dst, item->data.string, slen + 1);
@@ -155,8 +159,9 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 				snprintf(msg, sizeof(msg), "'%s' must be a "
 				    "whole number from %lld to %lld", f->name,
 				    (long long)f->min, (long long)f->max);
-				rc = hs_reply_error(r, 422, "invalid_field",
+				hs_reply_error(r, 422, "invalid_field",
 				    msg, f->name);
+				rc = -1;
 				break;
 			}
 			memcpy(dst, &item->data.s64, sizeof(int64_t));
@@ -166,8 +171,9 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 			    item->data.literal == KORE_JSON_NULL) {
 				snprintf(msg, sizeof(msg), "'%s' must be true "
 				    "or false", f->name);
-				rc = hs_reply_error(r, 422, "invalid_field",
+				hs_reply_error(r, 422, "invalid_field",
 				    msg, f->name);
+				rc = -1;
 				break;
 			}
 			*(int *)(void *)dst =

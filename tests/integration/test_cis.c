@@ -215,7 +215,9 @@ allowed(const struct caller *c, const char *roles, const char *perm)
 	if (strstr(roles, quoted) == NULL)
 		return (0);
 	if (!strcmp(c->name, "integrator"))
-		return (perm != NULL && c->full_perms);
+		return (perm != NULL && c->full_perms &&
+		    (!strncmp(perm, "customers:", 10) ||
+		    !strncmp(perm, "meters:", 7)));
 	return (1);
 }
 
@@ -265,9 +267,12 @@ test_role_matrix(void **state)
 			continue;
 		routes++;
 		snprintf(real, sizeof(real), "%s", path);
-		if ((brace = strchr(real, '{')) != NULL)
+		if ((brace = strchr(real, '{')) != NULL) {
+			const char *close = strchr(path + (brace - real), '}');
+
 			snprintf(brace, sizeof(real) - (size_t)(brace - real),
-			    "1");
+			    "1%s", close ? close + 1 : "");
+		}
 		for (i = 0; i < NCALLERS; i++) {
 			call(&callers[i], method, real, strcmp(method, "GET") ?
 			    "{}" : NULL, &r);
@@ -423,6 +428,20 @@ test_csrf(void **state)
 	    &r);
 	assert_int_equal(r.status, 422);
 	assert_non_null(strstr(r.body, "\"field\":\"group\""));
+	hs_test_resp_free(&r);
+	/* A field refused by the body parser: one reply, nothing written
+	 * (the parser once replied 422 and let the handler go on). */
+	call(op, "POST", "/api/v1/customers",
+	    "{\"number\":\"C-4\",\"name\":\"x\",\"phone\":\"12\"}", &r);
+	assert_int_equal(r.status, 422);
+	assert_non_null(strstr(r.body, "\"field\":\"phone\""));
+	assert_null(strstr(r.body, "HTTP/1.1"));
+	hs_test_resp_free(&r);
+	call(op, "POST", "/api/v1/customers", "{\"name\":\"no number\"}",
+	    &r);
+	assert_int_equal(r.status, 422);
+	assert_non_null(strstr(r.body, "\"field\":\"number\""));
+	assert_null(strstr(r.body, "HTTP/1.1"));
 	hs_test_resp_free(&r);
 	call(op, "POST", "/api/v1/meters", "{\"number\":\"47040000012\","
 	    "\"service_type\":\"water\",\"sgc\":1}", &r);
