@@ -11,7 +11,7 @@
 #include "http/body.h"
 #include "http/json.h"
 #include "http/routes.h"
-#include "sts/sts.h"
+#include "api/import.h"
 #include "cache/cache.h"
 
 struct meter_body {
@@ -88,16 +88,15 @@ static int
 create_checks(struct hs_req *r, struct meter_body *b, uint32_t present,
     char pan[19])
 {
-	size_t	len = strlen(b->number);
+	const char	*why;
+	char		 msg[96];
 
-	if (hs_sts_drn_validate(b->number, len) != HS_STS_OK)
-		return (hs_reply_error(r, 422, "invalid_field", "the meter "
-		    "number's check digit is wrong (11 or 13 digits, Luhn)",
+	if (hs_meter_number_parse(b->number, strlen(b->number), pan,
+	    &why) == -1) {
+		snprintf(msg, sizeof(msg), "the meter number %s", why);
+		return (hs_reply_error(r, 422, "invalid_field", msg,
 		    "number") * 0 - 1);
-	if (hs_sts_pan_make(len == 11 ? "600727" : "0000", len == 11 ? 6 : 4,
-	    b->number, len, pan) != HS_STS_OK)
-		return (hs_reply_error(r, 422, "invalid_field", "cannot make a "
-		    "PAN from this meter number", "number") * 0 - 1);
+	}
 	if (strcmp(b->service_type, "water") &&
 	    strcmp(b->service_type, "electricity"))
 		return (hs_reply_error(r, 422, "invalid_field", "service_type "

@@ -11,6 +11,7 @@ int	hs_cli_db(int argc, char **argv);
 int	hs_cli_keys(int argc, char **argv);
 int	hs_cli_audit(int argc, char **argv);
 int	hs_cli_user(int argc, char **argv);
+int	hs_cli_import(int argc, char **argv);
 
 /* Create one account (user.c; also used by `db demo`). */
 struct pg_conn;

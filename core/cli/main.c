@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
 	{ "keys", "vending keys: create, generate, import, rotate, kct", hs_cli_keys },
 	{ "audit", "verify the audit log's hash chain", hs_cli_audit },
 	{ "user", "create staff and customer accounts", hs_cli_user },
+	{ "import", "bulk import customers or meters from CSV", hs_cli_import },
 };
 
 static void

@@ -133,24 +133,33 @@ route_visible(const struct hs_route *route)
 	return (!(route->roles & HS_ROLE_DIAG) || diagnostics_on);
 }
 
-/* Find the route; *path_known tells a 405 from a 404. */
+/*
+ * Find the route; *path_known tells a 405 from a 404.  A path without
+ * captures wins over one with them, whatever their order in the table,
+ * so /customers/export is never taken for /customers/{id}.
+ */
 static int
 route_find(struct hs_req *r, const char *method, const char *path,
     int *path_known)
 {
 	size_t		i;
+	int		pass, captures;
 
 	*path_known = 0;
-	for (i = 0; i < hs_nroutes; i++) {
-		if (!route_visible(&hs_routes[i]) ||
-		    !path_match(hs_routes[i].path, path, NULL))
-			continue;
-		*path_known = 1;
-		if (strcmp(hs_routes[i].method, method) &&
-		    !(method[0] == 'H' && !strcmp(hs_routes[i].method, "GET")))
-			continue;
-		path_match(hs_routes[i].path, path, r);
-		return ((int)i);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < hs_nroutes; i++) {
+			captures = strchr(hs_routes[i].path, '{') != NULL;
+			if (captures != pass || !route_visible(&hs_routes[i]) ||
+			    !path_match(hs_routes[i].path, path, NULL))
+				continue;
+			*path_known = 1;
+			if (strcmp(hs_routes[i].method, method) &&
+			    !(method[0] == 'H' &&
+			    !strcmp(hs_routes[i].method, "GET")))
+				continue;
+			path_match(hs_routes[i].path, path, r);
+			return ((int)i);
+		}
 	}
 	return (-1);
 }

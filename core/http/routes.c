@@ -68,8 +68,51 @@ const struct hs_route hs_routes[] = {
 	    "This API's OpenAPI 3 description" },
 
 	/* Users, API keys and tariffs (core/api/users.c, apikeys.c, tariffs.c) */
+	{ "GET", "/api/v1/users", hs_api_users_list, ADMIN, NULL,
+	    "Accounts of this utility: search, filter, page",
+	    "limit,offset,q,role,status" },
+	{ "POST", "/api/v1/users", hs_api_users_create, ADMIN, NULL,
+	    "Create a staff or customer account with an initial password" },
+	{ "GET", "/api/v1/users/{id}", hs_api_users_get, ADMIN, NULL,
+	    "One account" },
+	{ "PATCH", "/api/v1/users/{id}", hs_api_users_update, ADMIN, NULL,
+	    "Rename, change role or disable; role and disabling end sessions" },
+	{ "POST", "/api/v1/auth/password", hs_api_password_change, USERS, NULL,
+	    "Change your password; ends your other sessions" },
+	{ "GET", "/api/v1/api-keys", hs_api_keys_list, ADMIN, NULL,
+	    "Integrators' API keys (never their secrets)", "limit,offset" },
+	{ "POST", "/api/v1/api-keys", hs_api_keys_create, ADMIN, NULL,
+	    "Issue an API key; the full key is shown only in this reply" },
+	{ "POST", "/api/v1/api-keys/{id}/revoke", hs_api_keys_revoke, ADMIN,
+	    NULL, "Revoke an API key, with a reason" },
+	{ "GET", "/api/v1/tariffs", hs_api_tariffs_list,
+	    USERS | INTEG, "tariffs:read",
+	    "Tariff groups, each with its dated versions",
+	    "limit,offset,q,service_type" },
+	{ "POST", "/api/v1/tariffs", hs_api_tariffs_create, ADMIN, NULL,
+	    "Create a tariff group" },
+	{ "GET", "/api/v1/tariffs/{id}", hs_api_tariffs_get, USERS | INTEG,
+	    "tariffs:read", "One tariff group with its versions" },
+	{ "POST", "/api/v1/tariffs/{id}/versions",
+	    hs_api_tariffs_version_create, ADMIN, NULL,
+	    "Add a dated version: blocks, charges, tax and penalty rates" },
 
 	/* CSV import and export (core/api/csv*.c) */
+	{ "POST", "/api/v1/customers/import", hs_api_customers_import,
+	    OFFICE | INTEG, "customers:write", "Import customers from CSV: "
+	    "all or nothing, ?dry_run=true checks only", "dry_run" },
+	{ "POST", "/api/v1/meters/import", hs_api_meters_import,
+	    OFFICE | INTEG, "meters:write", "Import meters from CSV: all or "
+	    "nothing, ?dry_run=true checks only", "dry_run" },
+	{ "GET", "/api/v1/customers/export", hs_api_customers_export,
+	    STAFF | INTEG, "customers:read", "Customers as CSV (the import's "
+	    "columns)", "q,status" },
+	{ "GET", "/api/v1/meters/export", hs_api_meters_export,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "meters:read", "Meters as CSV "
+	    "(the import's columns; customers: their own)",
+	    "q,status,customer_id" },
+	{ "GET", "/api/v1/audit/export", hs_api_audit_export, ADMIN, NULL,
+	    "The audit log as CSV" },
 
 	{ "GET", "/_diag/routes", hs_diag_routes, DIAG, NULL,
 	    "The route table with roles (tests only)" },

@@ -43,8 +43,25 @@ int	hs_api_meters_update(struct hs_req *);
 int	hs_api_audit_list(struct hs_req *);
 
 /* users.c, apikeys.c, tariffs.c */
+int	hs_api_users_list(struct hs_req *);
+int	hs_api_users_get(struct hs_req *);
+int	hs_api_users_create(struct hs_req *);
+int	hs_api_users_update(struct hs_req *);
+int	hs_api_password_change(struct hs_req *);
+int	hs_api_keys_list(struct hs_req *);
+int	hs_api_keys_create(struct hs_req *);
+int	hs_api_keys_revoke(struct hs_req *);
+int	hs_api_tariffs_list(struct hs_req *);
+int	hs_api_tariffs_get(struct hs_req *);
+int	hs_api_tariffs_create(struct hs_req *);
+int	hs_api_tariffs_version_create(struct hs_req *);
 
 /* csv*.c: import and export */
+int	hs_api_customers_import(struct hs_req *);
+int	hs_api_meters_import(struct hs_req *);
+int	hs_api_customers_export(struct hs_req *);
+int	hs_api_meters_export(struct hs_req *);
+int	hs_api_audit_export(struct hs_req *);
 
 /* diag.c (only with `diagnostics yes`) */
 int	hs_diag_transport(struct hs_req *);

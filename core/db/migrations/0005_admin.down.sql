@@ -1,0 +1,18 @@
+DROP FUNCTION hs_api_tariff_version_create(text, bigint, bigint, jsonb);
+DROP FUNCTION hs_api_tariff_create(text, bigint, jsonb);
+DROP FUNCTION hs_api_tariff(bigint, bigint);
+DROP FUNCTION hs_api_tariffs(bigint, text, text, integer, integer);
+DROP FUNCTION hs_tariff_json(tariff_groups);
+DROP FUNCTION hs_tariff_version_json(tariff_versions);
+DROP FUNCTION hs_api_key_revoke(text, bigint, bigint, text);
+DROP FUNCTION hs_api_key_create(text, bigint, bigint, text, text, text, text[]);
+DROP FUNCTION hs_api_keys(bigint, integer, integer);
+DROP FUNCTION hs_api_key_json(api_keys);
+DROP FUNCTION hs_api_password_change(bigint, text, text, text);
+DROP FUNCTION hs_password_state(bigint, text);
+DROP FUNCTION hs_api_user_update(text, bigint, bigint, bigint, jsonb);
+DROP FUNCTION hs_api_user_create(text, bigint, jsonb, text);
+DROP FUNCTION hs_api_user(bigint, bigint);
+DROP FUNCTION hs_api_users(bigint, text, text, text, integer, integer);
+DROP FUNCTION hs_admin_user_json(users);
+ALTER TABLE api_keys DROP COLUMN revoked_reason;
