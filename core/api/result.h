@@ -11,7 +11,8 @@
  * Reply with the single JSON value the last query returned (status
  * ok_status), 404 when it is NULL, or the error mapped to HTTP: unique
  * violation 409, our validation errors (SQLSTATE HS422, "field: message")
- * and constraint violations 422, anything else 503.
+ * and constraint violations 422, anything else 503.  A list asked for
+ * with ?format=csv is answered as CSV: every list can be exported.
  */
 int	hs_api_result(struct hs_req *r, int ok_status);
 

@@ -338,6 +338,85 @@ test_openapi_matches_served_routes(void **state)
 	assert_true(described >= 14);
 }
 
+/* Rows in a CSV reply (header excluded). */
+static int
+csv_rows(const char *body)
+{
+	int	n = 0;
+
+	for (; *body != '\0'; body++)
+		n += *body == '\n';
+	return (n - 1);
+}
+
+/*
+ * Every list exports as CSV (?format=csv): the same rows as the JSON
+ * total, a header naming the fields, and text a spreadsheet would run as
+ * a formula neutralised.
+ */
+static void
+test_every_list_exports_csv(void **state)
+{
+	static const char	*lists[] = { "/api/v1/customers",
+				    "/api/v1/meters", "/api/v1/users",
+				    "/api/v1/tariffs", "/api/v1/audit" };
+	struct hs_test_resp	 r, j;
+	char			 admin[100], path[128], h[512], csrf[80];
+	const char		*t;
+	size_t			 i;
+	long			 total;
+
+	(void)state;
+	{
+		char		 body[256];
+		const char	*p;
+
+		snprintf(body, sizeof(body), "{\"email\":\"admin@tirta.demo\","
+		    "\"password\":\"demo-password-2026\"}");
+		assert_int_equal(post("/api/v1/auth/login", body, &r), 200);
+		p = strstr(r.headers, "__Host-hs_session=");
+		snprintf(admin, sizeof(admin), "%.82s", p);
+		admin[strcspn(admin, ";")] = '\0';
+		p = strstr(r.body, "\"csrf_token\":\"") + 14;
+		snprintf(csrf, sizeof(csrf), "%.64s", p);
+		hs_test_resp_free(&r);
+	}
+	snprintf(h, sizeof(h), "Cookie: %s\r\nX-CSRF-Token: %s\r\nOrigin: "
+	    "http://127.0.0.1:%d\r\n" JSON_H, admin, csrf, srv.port);
+	assert_int_equal(hs_test_http(srv.port, "POST", "/api/v1/customers",
+	    h, "{\"number\":\"F-1\",\"name\":\"=HYPERLINK(\\\"x\\\")\"}",
+	    strlen("{\"number\":\"F-1\",\"name\":\"=HYPERLINK(\\\"x\\\")\"}"),
+	    &r), 0);
+	assert_int_equal(r.status, 201);
+	hs_test_resp_free(&r);
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		snprintf(path, sizeof(path), "%s?limit=200", lists[i]);
+		assert_int_equal(get_as(admin, path, &j), 200);
+		t = strstr(j.body, "\"total\": ");
+		total = t ? atol(t + 9) : -1;
+		snprintf(path, sizeof(path), "%s?format=csv", lists[i]);
+		assert_int_equal(get_as(admin, path, &r), 200);
+		assert_non_null(strstr(r.headers,
+		    "content-type: text/csv; charset=utf-8"));
+		assert_non_null(strstr(r.headers, "content-disposition: "
+		    "attachment"));
+		assert_true(strncmp(r.body, "\"", 1) == 0);
+		if (total >= 0 && csv_rows(r.body) != total)
+			fail_msg("%s: %d CSV rows, JSON total %ld", lists[i],
+			    csv_rows(r.body), total);
+		if (i == 0) {
+			assert_non_null(strstr(r.body, "\"'=HYPERLINK("));
+			assert_null(strstr(r.body, ",\"=HYPERLINK("));
+		}
+		hs_test_resp_free(&r);
+		hs_test_resp_free(&j);
+	}
+	/* A single record is not a list. */
+	assert_int_equal(get_as(admin, "/api/v1/users/1?format=csv", &r), 400);
+	hs_test_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -346,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_code_attempts_are_limited),
 		cmocka_unit_test(test_password_reset),
 		cmocka_unit_test(test_openapi_matches_served_routes),
+		cmocka_unit_test(test_every_list_exports_csv),
 	};
 
 	return (cmocka_run_group_tests_name("accounts", tests, setup,
