@@ -104,6 +104,15 @@ if [ ${#integ[@]} -gt 0 ]; then
 				check_server_logs "$prog" "$before"
 			done
 		fi
+		# A test that failed between starting a server and stopping it
+		# leaves the server running: stop every one still alive.
+		for pidfile in "$build"/tests/run/srv-*/pid; do
+			[ -f "$pidfile" ] || continue
+			pid=$(cat "$pidfile")
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+			    kill "$pid" 2>/dev/null
+		done
+		sleep 0.5
 		mk/pg.sh stop "$pgdir" >/dev/null 2>&1
 	fi
 fi
