@@ -25,19 +25,6 @@
 static struct hs_test_server	srv;
 static PGconn			*pg;
 
-static long
-sql_long(const char *q)
-{
-	PGresult	*res = PQexec(pg, q);
-	long		 v;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
 /* The newest code sent for a purpose, or "" when none. */
 static void
 latest_code(const char *purpose, char code[7])
@@ -130,14 +117,14 @@ test_signup(void **state)
 	(void)state;
 	/* No account for an unknown or already registered customer, and the
 	 * answer does not tell. */
-	jobs = sql_long("SELECT count(*) FROM jobs WHERE kind = 'notify.otp'");
+	jobs = hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = 'notify.otp'");
 	assert_int_equal(post("/api/v1/auth/signup/start", "{\"utility\":"
 	    "\"pdam-tirta\",\"customer_number\":\"9999\"}", &r), 202);
 	hs_test_resp_free(&r);
 	assert_int_equal(post("/api/v1/auth/signup/start", "{\"utility\":"
 	    "\"pdam-tirta\",\"customer_number\":\"1001\"}", &r), 202);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'notify.otp'"), jobs);
 
 	/* Customer 1002 has a phone and no account yet. */
@@ -146,7 +133,7 @@ test_signup(void **state)
 	hs_test_resp_free(&r);
 	latest_code("signup", code);
 	assert_int_equal(strlen(code), 6);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'notify.otp' AND payload->>'to' = '6281234560002'"), 1);
 
 	snprintf(wrong, sizeof(wrong), "%06d", (atoi(code) + 1) % 1000000);
@@ -216,7 +203,7 @@ test_code_attempts_are_limited(void **state)
 	    "\"agus2@example.id\",\"password\":\"agus-password-77\"}", code);
 	assert_int_equal(post("/api/v1/auth/signup/finish", body, &r), 401);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM users WHERE email = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM users WHERE email = "
 	    "'agus2@example.id'"), 0);
 }
 
@@ -230,11 +217,11 @@ test_password_reset(void **state)
 	(void)state;
 	assert_int_equal(login("operator@tirta.demo", "demo-password-2026",
 	    old_cookie), 200);
-	jobs = sql_long("SELECT count(*) FROM jobs WHERE kind = 'notify.otp'");
+	jobs = hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = 'notify.otp'");
 	assert_int_equal(post("/api/v1/auth/reset/start", "{\"email\":"
 	    "\"nobody@nowhere.id\"}", &r), 202);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'notify.otp'"), jobs);
 	assert_int_equal(post("/api/v1/auth/reset/start", "{\"email\":"
 	    "\"operator@tirta.demo\"}", &r), 202);

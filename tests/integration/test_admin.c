@@ -43,75 +43,6 @@ static struct caller	melati = { "admin@melati.demo", NULL, "", "" };
 static struct caller	fullkey = { NULL, FULL_KEY, "", "" };
 static struct caller	anon = { NULL, NULL, "", "" };
 
-static PGconn *
-db(void)
-{
-	static PGconn	*pg;
-
-	if (pg == NULL) {
-		pg = PQconnectdb(hs_test_pgurl());
-		if (PQstatus(pg) != CONNECTION_OK) {
-			fprintf(stderr, "%s", PQerrorMessage(pg));
-			exit(1);
-		}
-	}
-	return (pg);
-}
-
-static void
-sql(const char *q)
-{
-	PGresult	*res = PQexec(db(), q);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-static long	sql_long(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
-
-static long
-sql_long(const char *fmt, ...)
-{
-	PGresult	*res;
-	char		 q[1024];
-	va_list		 ap;
-	long		 v;
-
-	va_start(ap, fmt);
-	vsnprintf(q, sizeof(q), fmt, ap);
-	va_end(ap);
-	res = PQexec(db(), q);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
-/* Copy the string value of "key" in json (compact or jsonb style). */
-static int
-json_str(const char *json, const char *key, char *out, size_t len)
-{
-	char		 pat[64];
-	const char	*p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(json, pat)) == NULL) {
-		snprintf(pat, sizeof(pat), "\"%s\": \"", key);
-		if ((p = strstr(json, pat)) == NULL)
-			return (-1);
-	}
-	p += strlen(pat);
-	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
-		return (-1);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return (0);
-}
-
 /* The first "id" in a jsonb reply. */
 static long
 json_id(const char *json)
@@ -143,7 +74,7 @@ try_login(struct caller *c, const char *password)
 			fail_msg("no session cookie for %s", c->email);
 		snprintf(c->cookie, sizeof(c->cookie), "%.82s", p);
 		c->cookie[strcspn(c->cookie, ";")] = '\0';
-		if (json_str(r.body, "csrf_token", c->csrf,
+		if (hs_test_json_str(r.body, "csrf_token", c->csrf,
 		    sizeof(c->csrf)) != 0)
 			fail_msg("no csrf token for %s", c->email);
 	}
@@ -242,7 +173,7 @@ settle(const struct caller *c, const char *path, int status)
 static long
 audit_rows(const char *type, const char *action)
 {
-	return (sql_long("SELECT count(*) FROM audit_log WHERE object_type = "
+	return (hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE object_type = "
 	    "'%s' AND action = '%s'", type, action));
 }
 
@@ -258,7 +189,7 @@ setup(void **state)
 	if (system(cmd) != 0)
 		return (-1);
 	/* An integrator with every permission but tariffs:read. */
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'full', '00000000000000a1', "
 	    "encode(sha256('0123456789abcdef0123456789abcdef'), 'hex'), "
 	    "'{customers:read,customers:write,meters:read,meters:write}' "
@@ -314,11 +245,11 @@ test_non_admins_refused(void **state)
 	size_t			 i, k;
 
 	(void)state;
-	audit = sql_long("SELECT count(*) FROM audit_log");
-	users = sql_long("SELECT count(*) FROM users");
-	keys = sql_long("SELECT count(*) FROM api_keys WHERE revoked_at IS "
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
+	users = hs_test_sql_longf("SELECT count(*) FROM users");
+	keys = hs_test_sql_longf("SELECT count(*) FROM api_keys WHERE revoked_at IS "
 	    "NULL");
-	versions = sql_long("SELECT count(*) FROM tariff_versions");
+	versions = hs_test_sql_longf("SELECT count(*) FROM tariff_versions");
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		for (k = 0; k < sizeof(who) / sizeof(who[0]); k++) {
 			if (status_of(who[k], reqs[i].method, reqs[i].path,
@@ -334,11 +265,11 @@ test_non_admins_refused(void **state)
 	    200);
 	assert_int_equal(status_of(&admin, "GET", "/api/v1/api-keys", NULL),
 	    200);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
-	assert_int_equal(sql_long("SELECT count(*) FROM users"), users);
-	assert_int_equal(sql_long("SELECT count(*) FROM api_keys WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users"), users);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM api_keys WHERE "
 	    "revoked_at IS NULL"), keys);
-	assert_int_equal(sql_long("SELECT count(*) FROM tariff_versions"),
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM tariff_versions"),
 	    versions);
 	/* An integrator may not change passwords; anyone logged in may try. */
 	assert_int_equal(status_of(&fullkey, "POST", "/api/v1/auth/password",
@@ -357,7 +288,7 @@ test_admin_creates_users(void **state)
 	long			 users, id;
 
 	(void)state;
-	users = sql_long("SELECT count(*) FROM users");
+	users = hs_test_sql_longf("SELECT count(*) FROM users");
 	/* Bad input: each names its field, none writes. */
 	expect_error(&admin, "POST", "/api/v1/users", "{\"email\":"
 	    "\"neo@tirta.demo\",\"name\":\"Neo\",\"role\":\"operator\","
@@ -396,7 +327,7 @@ test_admin_creates_users(void **state)
 	expect_error(&admin, "POST", "/api/v1/users", "{\"email\":"
 	    "\"OPERATOR@tirta.demo\",\"name\":\"Dup\",\"role\":\"operator\","
 	    "\"password\":\"a-long-password-1\"}", 409, "email");
-	assert_int_equal(sql_long("SELECT count(*) FROM users"), users);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users"), users);
 	assert_int_equal(try_login(&newop, "a-long-password-1"), 401);
 
 	/* A staff account: created, never shows the hash, logs in. */
@@ -408,7 +339,7 @@ test_admin_creates_users(void **state)
 	assert_non_null(strstr(r.body, "\"role\": \"operator\""));
 	id = json_id(r.body);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM users"), users + 1);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users"), users + 1);
 	login(&newop, "a-long-password-1");
 	assert_int_equal(call(&newop, "GET", "/api/v1/auth/me", NULL, &r),
 	    200);
@@ -456,7 +387,7 @@ test_admin_creates_users(void **state)
 	expect_error(&admin, "GET", "/api/v1/users?limit=0", NULL, 422,
 	    "limit");
 	assert_int_equal(audit_rows("user", "create"), 2 +
-	    sql_long("SELECT count(*) FROM audit_log WHERE actor = 'cli' AND "
+	    hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE actor = 'cli' AND "
 	    "object_type = 'user'"));
 }
 
@@ -495,7 +426,7 @@ test_admin_updates_users(void **state)
 	hs_test_resp_free(&r);
 	settle(&tina, "/api/v1/auth/me", 401);
 	settle(&tina2, "/api/v1/auth/me", 401);
-	assert_int_equal(sql_long("SELECT count(*) FROM sessions WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM sessions WHERE "
 	    "user_id = %ld", id), 0);
 	login(&tina, "tina-password-77");
 	assert_int_equal(status_of(&tina, "GET", "/api/v1/customers", NULL),
@@ -514,10 +445,10 @@ test_admin_updates_users(void **state)
 	login(&tina, "tina-password-77");
 
 	/* Bad changes: named, refused, and nothing written. */
-	audit = sql_long("SELECT count(*) FROM audit_log");
-	self = sql_long("SELECT id FROM users WHERE email = "
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
+	self = hs_test_sql_longf("SELECT id FROM users WHERE email = "
 	    "'admin@tirta.demo'");
-	siti_id = sql_long("SELECT id FROM users WHERE email = "
+	siti_id = hs_test_sql_longf("SELECT id FROM users WHERE email = "
 	    "'siti@example.id'");
 	expect_error(&admin, "PATCH", path, "{}", 422, NULL);
 	expect_error(&admin, "PATCH", path, "{\"status\":\"gone\"}", 422,
@@ -536,8 +467,8 @@ test_admin_updates_users(void **state)
 	    "role");
 	expect_error(&admin, "PATCH", "/api/v1/users/999999",
 	    "{\"name\":\"x\"}", 404, NULL);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
-	assert_int_equal(sql_long("SELECT count(*) FROM users WHERE id = %ld "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users WHERE id = %ld "
 	    "AND role = 'admin' AND status = 'active'", self), 1);
 	/* The admin's own session survived all of it. */
 	assert_int_equal(status_of(&admin, "GET", "/api/v1/auth/me", NULL),
@@ -559,10 +490,10 @@ test_password_change(void **state)
 	login(&b, PASSWORD);
 	login(&c, PASSWORD);
 	/* b, c and the technician's session from setup, at least. */
-	others = sql_long("SELECT count(*) - 1 FROM sessions s JOIN users u ON "
+	others = hs_test_sql_longf("SELECT count(*) - 1 FROM sessions s JOIN users u ON "
 	    "u.id = s.user_id WHERE u.email = 'teknisi@tirta.demo'");
 	assert_true(others >= 3);
-	audit = sql_long("SELECT count(*) FROM audit_log WHERE action = "
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE action = "
 	    "'password'");
 	/* Wrong, weak, unchanged or missing: refused, nothing changes. */
 	expect_error(&a, "POST", "/api/v1/auth/password", "{\"current\":"
@@ -574,10 +505,10 @@ test_password_change(void **state)
 	    PASSWORD "\",\"new\":\"" PASSWORD "\"}", 422, "new");
 	expect_error(&a, "POST", "/api/v1/auth/password", "{\"new\":"
 	    "\"a-brand-new-password\"}", 422, "current");
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'password'"), audit);
 	assert_int_equal(status_of(&b, "GET", "/api/v1/auth/me", NULL), 200);
-	assert_int_equal(sql_long("SELECT count(*) FROM users WHERE email = "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users WHERE email = "
 	    "'teknisi@tirta.demo' AND password_hash LIKE '$scrypt$%%'"), 1);
 
 	/* Right: this session stays, the others end, the new one works. */
@@ -590,14 +521,14 @@ test_password_change(void **state)
 	settle(&b, "/api/v1/auth/me", 401);
 	settle(&c, "/api/v1/auth/me", 401);
 	settle(&tech, "/api/v1/auth/me", 401);
-	assert_int_equal(sql_long("SELECT count(*) FROM sessions s JOIN users "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM sessions s JOIN users "
 	    "u ON u.id = s.user_id WHERE u.email = 'teknisi@tirta.demo'"), 1);
 	assert_int_equal(status_of(&a, "GET", "/api/v1/auth/me", NULL), 200);
 	assert_int_equal(try_login(&b, PASSWORD), 401);
 	login(&b, "teknisi-new-pass-1");
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'password'"), audit + 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'password' AND (after::text LIKE '%%scrypt%%' OR "
 	    "after::text LIKE '%%teknisi-new%%')"), 0);
 	/* And back, so the other tests' demo password holds. */
@@ -613,7 +544,7 @@ key_from(const char *body, char *key, size_t len, char *secret,
 {
 	const char	*us;
 
-	if (json_str(body, "key", key, len) != 0)
+	if (hs_test_json_str(body, "key", key, len) != 0)
 		fail_msg("no key in %s", body);
 	assert_int_equal(strncmp(key, "hsk_", 4), 0);
 	us = strchr(key + 4, '_');
@@ -632,8 +563,8 @@ test_api_keys(void **state)
 	long			 id, keys, audit;
 
 	(void)state;
-	keys = sql_long("SELECT count(*) FROM api_keys");
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	keys = hs_test_sql_longf("SELECT count(*) FROM api_keys");
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
 	expect_error(&admin, "POST", "/api/v1/api-keys", "{\"name\":\"x\","
 	    "\"permissions\":[\"customers:read\",\"users:write\"]}", 422,
 	    "permissions");
@@ -649,8 +580,8 @@ test_api_keys(void **state)
 	expect_error(&admin, "POST", "/api/v1/api-keys", "{\"name\":\"x\","
 	    "\"permissions\":[\"meters:read\"],\"utility_id\":2}", 422,
 	    "utility_id");
-	assert_int_equal(sql_long("SELECT count(*) FROM api_keys"), keys);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM api_keys"), keys);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"), audit);
 
 	assert_int_equal(call(&admin, "POST", "/api/v1/api-keys", "{\"name\":"
 	    "\"billing bridge\",\"permissions\":[\"customers:read\","
@@ -659,7 +590,7 @@ test_api_keys(void **state)
 	id = json_id(r.body);
 	hs_test_resp_free(&r);
 	/* Only the secret's SHA-256 is stored; never shown again. */
-	assert_int_equal(sql_long("SELECT count(*) FROM api_keys WHERE id = "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM api_keys WHERE id = "
 	    "%ld AND key_hash = encode(sha256('%s'), 'hex') AND "
 	    "strpos(key_hash, '%s') = 0", id, secret, secret), 1);
 	assert_int_equal(call(&admin, "GET", "/api/v1/api-keys", NULL, &r),
@@ -697,10 +628,10 @@ test_api_keys(void **state)
 	    "{\"reason\":\"x\"}", 404, NULL);
 
 	/* Audited, without the secret or its hash. */
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "object_type = 'api_key' AND object_id = '%ld' AND action IN "
 	    "('create', 'revoke')", id), 2);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "strpos(coalesce(after::text, '') || coalesce(before::text, ''), "
 	    "'%s') > 0 OR strpos(coalesce(after::text, ''), "
 	    "encode(sha256('%s'), 'hex')) > 0", secret, secret), 0);
@@ -715,14 +646,14 @@ test_other_utility(void **state)
 	long			 uid, kid, tid, audit;
 
 	(void)state;
-	uid = sql_long("SELECT id FROM users WHERE email = "
+	uid = hs_test_sql_longf("SELECT id FROM users WHERE email = "
 	    "'operator@tirta.demo'");
-	kid = sql_long("SELECT id FROM api_keys WHERE prefix = "
+	kid = hs_test_sql_longf("SELECT id FROM api_keys WHERE prefix = "
 	    "'00000000000000a1'");
-	tid = sql_long("SELECT t.id FROM tariff_groups t JOIN utilities u ON "
+	tid = hs_test_sql_longf("SELECT t.id FROM tariff_groups t JOIN utilities u ON "
 	    "u.id = t.utility_id WHERE u.code = 'pdam-tirta' AND t.code = "
 	    "'AIR-R1'");
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
 
 	assert_int_equal(call(&melati, "GET", "/api/v1/users?limit=200", NULL,
 	    &r), 200);
@@ -758,11 +689,11 @@ test_other_utility(void **state)
 	    "{\"code\":\"AIR-R1\",\"name\":\"Air\",\"service_type\":"
 	    "\"water\"}"), 201);
 
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"),
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"),
 	    audit + 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM users WHERE id = %ld "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM users WHERE id = %ld "
 	    "AND status = 'active'", uid), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM api_keys WHERE id = "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM api_keys WHERE id = "
 	    "%ld AND revoked_at IS NULL", kid), 1);
 	assert_int_equal(status_of(&fullkey, "GET", "/api/v1/customers",
 	    NULL), 200);
@@ -847,14 +778,14 @@ test_tariffs(void **state)
 	hs_test_resp_free(&r);
 	snprintf(path, sizeof(path), "/api/v1/tariffs/%ld/versions", tid);
 
-	versions = sql_long("SELECT count(*) FROM tariff_versions");
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	versions = hs_test_sql_longf("SELECT count(*) FROM tariff_versions");
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_error(&admin, "POST", path, bad[i].body, bad[i].status,
 		    bad[i].field);
-	assert_int_equal(sql_long("SELECT count(*) FROM tariff_versions"),
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM tariff_versions"),
 	    versions);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"), audit);
 
 	/* The first version may record a tariff already in force. */
 	assert_int_equal(call(&admin, "POST", path, "{\"valid_from\":"
@@ -872,14 +803,14 @@ test_tariffs(void **state)
 	assert_non_null(strstr(r.body, "\"admin_fee\": 0"));
 	hs_test_resp_free(&r);
 	/* Same date: 409; before the latest, or in the past: 422. */
-	versions = sql_long("SELECT count(*) FROM tariff_versions");
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	versions = hs_test_sql_longf("SELECT count(*) FROM tariff_versions");
+	audit = hs_test_sql_longf("SELECT count(*) FROM audit_log");
 	expect_error(&admin, "POST", path, "{\"valid_from\":\"2030-01-01\","
 	    "\"blocks\":[{\"upto\":null,\"price\":1}]}", 409, "valid_from");
 	expect_error(&admin, "POST", path, "{\"valid_from\":\"2028-01-01\","
 	    "\"blocks\":[{\"upto\":null,\"price\":1}]}", 422, "valid_from");
 	snprintf(body, sizeof(body), "/api/v1/tariffs/%ld/versions",
-	    sql_long("SELECT t.id FROM tariff_groups t JOIN utilities u ON "
+	    hs_test_sql_longf("SELECT t.id FROM tariff_groups t JOIN utilities u ON "
 	    "u.id = t.utility_id WHERE u.code = 'pdam-tirta' AND t.code = "
 	    "'AIR-N1'"));
 	expect_error(&admin, "POST", body, "{\"valid_from\":\"2026-02-01\","
@@ -887,9 +818,9 @@ test_tariffs(void **state)
 	expect_error(&admin, "POST", "/api/v1/tariffs/999999/versions",
 	    "{\"valid_from\":\"2031-01-01\",\"blocks\":[{\"upto\":null,"
 	    "\"price\":1}]}", 404, NULL);
-	assert_int_equal(sql_long("SELECT count(*) FROM tariff_versions"),
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM tariff_versions"),
 	    versions);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log"), audit);
 
 	/* Read back: versions in date order; customers may read tariffs. */
 	snprintf(path, sizeof(path), "/api/v1/tariffs/%ld", tid);
@@ -942,11 +873,11 @@ test_audit_intact(void **state)
 	assert_true(audit_rows("user", "status:active") >= 1);
 	assert_int_equal(audit_rows("api_key", "revoke"), 1);
 	/* No audit row holds a password hash. */
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_longf("SELECT count(*) FROM audit_log WHERE "
 	    "coalesce(before::text, '') || coalesce(after::text, '') LIKE "
 	    "'%%$scrypt$%%'"), 0);
 	/* Each admin change is attributed to the admin who made it. */
-	assert_true(sql_long("SELECT count(*) FROM audit_log a JOIN users u "
+	assert_true(hs_test_sql_longf("SELECT count(*) FROM audit_log a JOIN users u "
 	    "ON a.actor = 'user:' || u.id WHERE u.email = 'admin@tirta.demo' "
 	    "AND a.object_type IN ('user', 'api_key', 'tariff', "
 	    "'tariff_version')") >= 9);

@@ -51,63 +51,6 @@ static struct caller		callers[] = {
 };
 #define NCALLERS	(sizeof(callers) / sizeof(callers[0]))
 
-static PGconn *
-db(void)
-{
-	static PGconn	*pg;
-
-	if (pg == NULL) {
-		pg = PQconnectdb(hs_test_pgurl());
-		if (PQstatus(pg) != CONNECTION_OK) {
-			fprintf(stderr, "%s", PQerrorMessage(pg));
-			exit(1);
-		}
-	}
-	return (pg);
-}
-
-static void
-sql(const char *q)
-{
-	PGresult	*res = PQexec(db(), q);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-static long
-sql_long(const char *q)
-{
-	PGresult	*res = PQexec(db(), q);
-	long		 v;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
-/* Copy the string value of "key" in json into out. */
-static int
-json_str(const char *json, const char *key, char *out, size_t len)
-{
-	char		 pat[64];
-	const char	*p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(json, pat)) == NULL)
-		return (-1);
-	p += strlen(pat);
-	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
-		return (-1);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return (0);
-}
-
 static void
 login(struct caller *c)
 {
@@ -125,7 +68,7 @@ login(struct caller *c)
 		fail_msg("no session cookie for %s", c->email);
 	snprintf(c->cookie, sizeof(c->cookie), "%.82s", p);
 	c->cookie[strcspn(c->cookie, ";")] = '\0';
-	if (json_str(r.body, "csrf_token", c->csrf, sizeof(c->csrf)) != 0)
+	if (hs_test_json_str(r.body, "csrf_token", c->csrf, sizeof(c->csrf)) != 0)
 		fail_msg("no csrf token for %s", c->email);
 	hs_test_resp_free(&r);
 }
@@ -172,16 +115,16 @@ setup(void **state)
 	if (system(cmd) != 0)
 		return (-1);
 	/* Integrators' keys; the table stores SHA-256 of the secret. */
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'full', '00000000000000a1', "
 	    "encode(sha256('0123456789abcdef0123456789abcdef'), 'hex'), "
 	    "'{customers:read,customers:write,meters:read,meters:write}' "
 	    "FROM utilities WHERE code = 'pdam-tirta' ON CONFLICT DO NOTHING");
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'none', '00000000000000a2', "
 	    "encode(sha256('fedcba9876543210fedcba9876543210'), 'hex'), '{}' "
 	    "FROM utilities WHERE code = 'pdam-tirta' ON CONFLICT DO NOTHING");
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'other', '00000000000000b1', "
 	    "encode(sha256('00112233445566778899aabbccddeeff'), 'hex'), "
 	    "'{customers:read,meters:read}' FROM utilities "
@@ -249,10 +192,10 @@ test_role_matrix(void **state)
 		obj_end++;
 		/* Look only inside this route's object. */
 		snprintf(entry, sizeof(entry), "%.*s", (int)(obj_end - p), p);
-		if (json_str(entry, "method", method, sizeof(method)) != 0 ||
-		    json_str(entry, "path", path, sizeof(path)) != 0)
+		if (hs_test_json_str(entry, "method", method, sizeof(method)) != 0 ||
+		    hs_test_json_str(entry, "path", path, sizeof(path)) != 0)
 			fail_msg("bad route entry");
-		if (json_str(entry, "permission", perm, sizeof(perm)) != 0)
+		if (hs_test_json_str(entry, "permission", perm, sizeof(perm)) != 0)
 			perm[0] = '\0';
 		{
 			const char *rs = strstr(entry, "\"roles\":[");
@@ -304,7 +247,7 @@ customer_id(const char *utility, const char *number)
 	snprintf(q, sizeof(q), "SELECT c.id FROM customers c JOIN utilities u "
 	    "ON u.id = c.utility_id WHERE u.code = '%s' AND c.number = '%s'",
 	    utility, number);
-	return (sql_long(q));
+	return (hs_test_sql_long(q));
 }
 
 /*
@@ -326,9 +269,9 @@ test_tenant_isolation(void **state)
 	(void)state;
 	login(&melati_admin);
 	own = customer_id("pdam-tirta", "1001");
-	own_meter = sql_long("SELECT m.id FROM meters m JOIN customers c ON "
+	own_meter = hs_test_sql_long("SELECT m.id FROM meters m JOIN customers c ON "
 	    "c.id = m.customer_id WHERE c.number = '1001'");
-	maxid = sql_long("SELECT greatest((SELECT max(id) FROM customers), "
+	maxid = hs_test_sql_long("SELECT greatest((SELECT max(id) FROM customers), "
 	    "(SELECT max(id) FROM meters)) + 5");
 	for (id = 1; id <= maxid; id++) {
 		snprintf(path, sizeof(path), "/api/v1/customers/%ld", id);
@@ -383,7 +326,7 @@ test_csrf(void **state)
 	long			 before;
 
 	(void)state;
-	before = sql_long("SELECT count(*) FROM customers");
+	before = hs_test_sql_long("SELECT count(*) FROM customers");
 	snprintf(h, sizeof(h), "Cookie: %s\r\nContent-Type: application/json"
 	    "\r\nOrigin: http://127.0.0.1:%d\r\n", op->cookie, srv.port);
 	hs_test_http(srv.port, "POST", "/api/v1/customers", h, body,
@@ -411,7 +354,7 @@ test_csrf(void **state)
 	    strlen(body), &r);
 	assert_int_equal(r.status, 403);		/* wrong token */
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers"), before);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers"), before);
 
 	call(op, "POST", "/api/v1/customers", body, &r);
 	assert_int_equal(r.status, 201);
@@ -420,7 +363,7 @@ test_csrf(void **state)
 	    "{\"number\":\"C-2\",\"name\":\"By key\"}", &r);
 	assert_int_equal(r.status, 201);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers"),
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers"),
 	    before + 2);
 	/* Bad input writes nothing either. */
 	call(op, "POST", "/api/v1/customers",
@@ -448,7 +391,7 @@ test_csrf(void **state)
 	assert_int_equal(r.status, 422);
 	assert_non_null(strstr(r.body, "\"field\":\"number\""));
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers"),
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers"),
 	    before + 2);
 }
 
@@ -480,17 +423,17 @@ test_audit_chain_tamper(void **state)
 	assert_int_equal(verify(out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "audit log intact"));
 	/* Every change above left a row: the customer created in test_csrf. */
-	assert_true(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_true(hs_test_sql_long("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'create' AND object_type = 'customer'") >= 2);
 
-	seq = sql_long("SELECT max(seq) - 2 FROM audit_log");
-	sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update");
+	seq = hs_test_sql_long("SELECT max(seq) - 2 FROM audit_log");
+	hs_test_sql("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update");
 	{
 		char q[256];
 
 		snprintf(q, sizeof(q), "UPDATE audit_log SET actor = "
 		    "'user:999' WHERE seq = %ld", seq);
-		sql(q);
+		hs_test_sql(q);
 		assert_int_equal(verify(out, sizeof(out)), 1);
 		snprintf(want, sizeof(want), "BROKEN at row %ld", seq);
 		assert_non_null(strstr(out, want));
@@ -498,15 +441,15 @@ test_audit_chain_tamper(void **state)
 
 		snprintf(q, sizeof(q), "DELETE FROM audit_log WHERE seq = %ld",
 		    seq);
-		sql(q);
+		hs_test_sql(q);
 		assert_int_equal(verify(out, sizeof(out)), 1);
 		snprintf(want, sizeof(want), "row %ld is missing", seq);
 		assert_non_null(strstr(out, want));
 	}
-	sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update");
+	hs_test_sql("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update");
 	/* The application itself can never change a row. */
 	{
-		PGresult *res = PQexec(db(), "UPDATE audit_log SET actor = 'x'");
+		PGresult *res = PQexec(hs_test_db(), "UPDATE audit_log SET actor = 'x'");
 
 		assert_int_equal(PQresultStatus(res), PGRES_FATAL_ERROR);
 		assert_non_null(strstr(PQresultErrorMessage(res),
@@ -554,7 +497,7 @@ test_changes_take_effect_at_once(void **state)
 
 	(void)state;
 	login(&op);
-	meter = sql_long("SELECT id FROM meters WHERE number = '47040000029'");
+	meter = hs_test_sql_long("SELECT id FROM meters WHERE number = '47040000029'");
 	snprintf(path, sizeof(path), "/api/v1/meters/%ld", meter);
 	for (i = 0; i < 20; i++) {		/* warm every worker's cache */
 		assert_int_equal(call(&op, "GET", path, NULL, &r), 200);
@@ -574,14 +517,14 @@ test_changes_take_effect_at_once(void **state)
 		hs_test_resp_free(&r);
 	}
 	/* A revoked key stops at once. */
-	sql("UPDATE api_keys SET revoked_at = now() WHERE prefix = "
+	hs_test_sql("UPDATE api_keys SET revoked_at = now() WHERE prefix = "
 	    "'00000000000000a1'");
 	settle(&key, path, 401, NULL);
 	for (i = 0; i < 20; i++) {
 		assert_int_equal(call(&key, "GET", path, NULL, &r), 401);
 		hs_test_resp_free(&r);
 	}
-	sql("UPDATE api_keys SET revoked_at = NULL WHERE prefix = "
+	hs_test_sql("UPDATE api_keys SET revoked_at = NULL WHERE prefix = "
 	    "'00000000000000a1'");
 	/* Logging out ends the session on every worker. */
 	assert_int_equal(call(&op, "POST", "/api/v1/auth/logout", "{}", &r),
@@ -600,13 +543,13 @@ test_changes_take_effect_at_once(void **state)
 	}
 	snprintf(q, sizeof(q), "UPDATE users SET status = 'disabled' WHERE "
 	    "email = 'operator@tirta.demo'");
-	sql(q);
+	hs_test_sql(q);
 	settle(&op, path, 401, NULL);
 	for (i = 0; i < 20; i++) {
 		assert_int_equal(call(&op, "GET", path, NULL, &r), 401);
 		hs_test_resp_free(&r);
 	}
-	sql("UPDATE users SET status = 'active' WHERE email = "
+	hs_test_sql("UPDATE users SET status = 'active' WHERE email = "
 	    "'operator@tirta.demo'");
 	login(&callers[1]);
 }

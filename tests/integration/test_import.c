@@ -41,62 +41,6 @@ static struct caller	melati = { "admin@melati.demo", NULL, "", "" };
 static struct caller	write_key = { NULL, WRITE_KEY, "", "" };
 static struct caller	read_key = { NULL, READ_KEY, "", "" };
 
-static PGconn *
-db(void)
-{
-	static PGconn	*pg;
-
-	if (pg == NULL) {
-		pg = PQconnectdb(hs_test_pgurl());
-		if (PQstatus(pg) != CONNECTION_OK) {
-			fprintf(stderr, "%s", PQerrorMessage(pg));
-			exit(1);
-		}
-	}
-	return (pg);
-}
-
-static void
-sql(const char *q)
-{
-	PGresult	*res = PQexec(db(), q);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-static long
-sql_long(const char *q)
-{
-	PGresult	*res = PQexec(db(), q);
-	long		 v;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
-static int
-json_str(const char *json, const char *key, char *out, size_t len)
-{
-	char		 pat[64];
-	const char	*p, *e;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	if ((p = strstr(json, pat)) == NULL)
-		return (-1);
-	p += strlen(pat);
-	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
-		return (-1);
-	memcpy(out, p, (size_t)(e - p));
-	out[e - p] = '\0';
-	return (0);
-}
-
 static void
 login(struct caller *c)
 {
@@ -114,7 +58,7 @@ login(struct caller *c)
 		fail_msg("no session cookie for %s", c->email);
 	snprintf(c->cookie, sizeof(c->cookie), "%.82s", p);
 	c->cookie[strcspn(c->cookie, ";")] = '\0';
-	if (json_str(r.body, "csrf_token", c->csrf, sizeof(c->csrf)) != 0)
+	if (hs_test_json_str(r.body, "csrf_token", c->csrf, sizeof(c->csrf)) != 0)
 		fail_msg("no csrf token for %s", c->email);
 	hs_test_resp_free(&r);
 }
@@ -172,12 +116,12 @@ setup(void **state)
 	    hs_test_pgurl());
 	if (system(cmd) != 0)
 		return (-1);
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'writer', '00000000000000c1', "
 	    "encode(sha256('0123456789abcdef0123456789abcdef'), 'hex'), "
 	    "'{customers:read,customers:write,meters:read,meters:write}' "
 	    "FROM utilities WHERE code = 'pdam-tirta'");
-	sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
+	hs_test_sql("INSERT INTO api_keys (utility_id, name, prefix, key_hash, "
 	    "permissions) SELECT id, 'reader', '00000000000000c2', "
 	    "encode(sha256('fedcba9876543210fedcba9876543210'), 'hex'), "
 	    "'{customers:read,meters:read}' "
@@ -197,7 +141,7 @@ teardown(void **state)
 {
 	(void)state;
 	hs_test_server_stop(&srv);
-	PQfinish(db());
+	PQfinish(hs_test_db());
 	return (0);
 }
 
@@ -219,25 +163,25 @@ test_good_import_commits(void **state)
 	long			 customers, imports;
 
 	(void)state;
-	customers = sql_long(COUNT_CUSTOMERS);
-	imports = sql_long(COUNT_IMPORTS);
+	customers = hs_test_sql_long(COUNT_CUSTOMERS);
+	imports = hs_test_sql_long(COUNT_IMPORTS);
 	assert_int_equal(post_csv(&operator, "/api/v1/customers/import",
 	    good_customers, sizeof(good_customers) - 1, &r), 200);
 	ASSERT_HAS(r.body, "\"imported\": 3");
 	ASSERT_HAS(r.body, "\"dry_run\": false");
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers + 3);
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers + 3);
 	/* One audit row for the whole import, not one per customer. */
-	assert_int_equal(sql_long(COUNT_IMPORTS), imports + 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log WHERE "
+	assert_int_equal(hs_test_sql_long(COUNT_IMPORTS), imports + 1);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM audit_log WHERE "
 	    "action = 'import' AND object_type = 'customer' AND object_id = "
 	    "'3' AND actor LIKE 'user:%'"), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers c JOIN "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers c JOIN "
 	    "customer_groups g ON g.id = c.group_id WHERE c.number = 'IMP-1' "
 	    "AND c.name = '=HYPERLINK(\"http://evil\",\"x\")' AND c.address = "
 	    "E'Jl. Kenari 5,\\r\\nRT 02' AND c.phone = '+6281234567001' AND "
 	    "g.code = 'R1'"), 1);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers WHERE "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers WHERE "
 	    "number = 'IMP-3' AND name = 'Ibu Sri \"Ani\"?' AND email IS NULL "
 	    "AND group_id IS NULL"), 1);
 
@@ -249,20 +193,20 @@ test_good_import_commits(void **state)
 		    "47041000002,IMP-1,water,AIR-R1,123457,Jl. Kenari 5\n"
 		    "47041000010,IMP-2,water,AIR-N1,123457,\n"
 		    "0100000000008,,water,,999999,\n";
-		long m = sql_long(COUNT_METERS);
+		long m = hs_test_sql_long(COUNT_METERS);
 
 		assert_int_equal(post_csv(&write_key, "/api/v1/meters/import",
 		    meters, sizeof(meters) - 1, &r), 200);
 		ASSERT_HAS(r.body, "\"imported\": 3");
 		hs_test_resp_free(&r);
-		assert_int_equal(sql_long(COUNT_METERS), m + 3);
-		assert_int_equal(sql_long("SELECT count(*) FROM meters m JOIN "
+		assert_int_equal(hs_test_sql_long(COUNT_METERS), m + 3);
+		assert_int_equal(hs_test_sql_long("SELECT count(*) FROM meters m JOIN "
 		    "customers c ON c.id = m.customer_id JOIN tariff_groups t "
 		    "ON t.id = m.tariff_group_id WHERE m.number = "
 		    "'47041000002' AND m.pan = '600727470410000024' AND "
 		    "c.number = 'IMP-1' AND t.code = 'AIR-R1' AND "
 		    "m.algorithm = 'EA11' AND m.key_type = 2"), 1);
-		assert_int_equal(sql_long("SELECT count(*) FROM meters WHERE "
+		assert_int_equal(hs_test_sql_long("SELECT count(*) FROM meters WHERE "
 		    "number = '0100000000008' AND pan = '000001000000000082' "
 		    "AND customer_id IS NULL"), 1);
 	}
@@ -277,21 +221,21 @@ test_dry_run_commits_nothing(void **state)
 	long			 customers, audit;
 
 	(void)state;
-	customers = sql_long(COUNT_CUSTOMERS);
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	customers = hs_test_sql_long(COUNT_CUSTOMERS);
+	audit = hs_test_sql_long("SELECT count(*) FROM audit_log");
 	assert_int_equal(post_csv(&admin, "/api/v1/customers/import?"
 	    "dry_run=true", csv, sizeof(csv) - 1, &r), 200);
 	ASSERT_HAS(r.body, "\"dry_run\": true");
 	ASSERT_HAS(r.body, "\"valid\": 2");
 	ASSERT_HAS(r.body, "\"imported\": 0");
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM audit_log"), audit);
 	/* The same file for real goes in. */
 	assert_int_equal(post_csv(&admin, "/api/v1/customers/import?"
 	    "dry_run=false", csv, sizeof(csv) - 1, &r), 200);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers + 2);
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers + 2);
 	/* A bad dry_run value is an error, not a real import. */
 	assert_int_equal(post_csv(&admin, "/api/v1/customers/import?"
 	    "dry_run=maybe", csv, sizeof(csv) - 1, &r), 422);
@@ -330,8 +274,8 @@ test_bad_rows_refused_whole(void **state)
 	nul = strchr(body, '\x01');
 	assert_non_null(nul);
 	*nul = '\0';
-	customers = sql_long(COUNT_CUSTOMERS);
-	audit = sql_long("SELECT count(*) FROM audit_log");
+	customers = hs_test_sql_long(COUNT_CUSTOMERS);
+	audit = hs_test_sql_long("SELECT count(*) FROM audit_log");
 	assert_int_equal(post_csv(&operator, "/api/v1/customers/import", body,
 	    (size_t)n, &r), 422);
 	ASSERT_HAS(r.body, "\"code\": \"invalid_rows\"");
@@ -355,10 +299,10 @@ test_bad_rows_refused_whole(void **state)
 	assert_null(strstr(r.body, "\"row\": 2,"));
 	assert_null(strstr(r.body, "\"row\": 4,"));
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers);
-	assert_int_equal(sql_long("SELECT count(*) FROM customers WHERE "
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM customers WHERE "
 	    "number = 'BAD-1'"), 0);
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"), audit);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM audit_log"), audit);
 }
 
 static void
@@ -378,7 +322,7 @@ test_bad_meters_refused_whole(void **state)
 	long			 meters;
 
 	(void)state;
-	meters = sql_long(COUNT_METERS);
+	meters = hs_test_sql_long(COUNT_METERS);
 	assert_int_equal(post_csv(&admin, "/api/v1/meters/import", bad,
 	    sizeof(bad) - 1, &r), 422);
 	ASSERT_HAS(r.body, "\"error_count\": 6");
@@ -400,7 +344,7 @@ test_bad_meters_refused_whole(void **state)
 	ASSERT_HAS(r.body, "{\"row\": 1, \"column\": \"sgc\", \"message\": "
 	    "\"the required column sgc is missing\"}");
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_METERS), meters);
+	assert_int_equal(hs_test_sql_long(COUNT_METERS), meters);
 }
 
 /* The body must be CSV; an empty one is a 400. */
@@ -412,7 +356,7 @@ test_media_type(void **state)
 	long			 customers;
 
 	(void)state;
-	customers = sql_long(COUNT_CUSTOMERS);
+	customers = hs_test_sql_long(COUNT_CUSTOMERS);
 	assert_int_equal(call(&admin, "POST", "/api/v1/customers/import",
 	    "application/json", "{}", 2, &r), 415);
 	hs_test_resp_free(&r);
@@ -425,7 +369,7 @@ test_media_type(void **state)
 	assert_int_equal(call(&admin, "POST", "/api/v1/customers/import",
 	    "text/csv", "", 0, &r), 400);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers);
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers);
 }
 
 /* Cells starting with = + - @ come out with a leading single quote. */
@@ -472,19 +416,19 @@ test_export_roundtrip(void **state)
 	long			 n;
 
 	(void)state;
-	sql("INSERT INTO customer_groups (utility_id, code, name) SELECT u.id, "
+	hs_test_sql("INSERT INTO customer_groups (utility_id, code, name) SELECT u.id, "
 	    "g.code, g.name FROM utilities u, customer_groups g JOIN utilities "
 	    "t ON t.id = g.utility_id AND t.code = 'pdam-tirta' WHERE u.code "
 	    "= 'apt-melati'");
-	sql("INSERT INTO tariff_groups (utility_id, code, name, service_type) "
+	hs_test_sql("INSERT INTO tariff_groups (utility_id, code, name, service_type) "
 	    "SELECT u.id, g.code, g.name, g.service_type FROM utilities u, "
 	    "tariff_groups g JOIN utilities t ON t.id = g.utility_id AND "
 	    "t.code = 'pdam-tirta' WHERE u.code = 'apt-melati'");
-	sql("UPDATE customers SET status = 'inactive' WHERE number = 'IMP-3'");
+	hs_test_sql("UPDATE customers SET status = 'inactive' WHERE number = 'IMP-3'");
 
 	assert_int_equal(call(&admin, "GET", "/api/v1/customers/export", NULL,
 	    NULL, 0, &r), 200);
-	n = sql_long("SELECT count(*) FROM customers c JOIN utilities u ON "
+	n = hs_test_sql_long("SELECT count(*) FROM customers c JOIN utilities u ON "
 	    "u.id = c.utility_id WHERE u.code = 'pdam-tirta'");
 	assert_int_equal(count_lines(r.body) - 1 -
 	    1 /* the address with a line break */, n);
@@ -492,7 +436,7 @@ test_export_roundtrip(void **state)
 	    r.body, r.body_len, &imp), 200);
 	hs_test_resp_free(&imp);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(
+	assert_int_equal(hs_test_sql_long(
 	    "WITH x AS (SELECT u.code AS utility, c.number, c.name, c.address, "
 	    "c.phone, c.email, g.code AS grp, c.status FROM customers c JOIN "
 	    "utilities u ON u.id = c.utility_id LEFT JOIN customer_groups g ON "
@@ -511,7 +455,7 @@ test_export_roundtrip(void **state)
 	    r.body_len, &imp), 200);
 	hs_test_resp_free(&imp);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(
+	assert_int_equal(hs_test_sql_long(
 	    "WITH x AS (SELECT u.code AS utility, m.number, m.pan, c.number AS "
 	    "customer, m.service_type, t.code AS tariff, m.sgc, "
 	    "m.tariff_index, m.key_revision, m.key_type, m.key_expiry, "
@@ -530,7 +474,7 @@ test_export_roundtrip(void **state)
 	    "SELECT (SELECT count(*) FROM (TABLE a EXCEPT TABLE b) d) + "
 	    "(SELECT count(*) FROM (TABLE b EXCEPT TABLE a) e) + "
 	    "abs((SELECT count(*) FROM a) - (SELECT count(*) FROM b))"), 0);
-	assert_true(sql_long("SELECT count(*) FROM meters m JOIN utilities u "
+	assert_true(hs_test_sql_long("SELECT count(*) FROM meters m JOIN utilities u "
 	    "ON u.id = m.utility_id WHERE u.code = 'apt-melati' AND "
 	    "m.service_type = 'water'") >= 7);
 
@@ -556,7 +500,7 @@ test_roles(void **state)
 	long			 customers, own;
 
 	(void)state;
-	customers = sql_long(COUNT_CUSTOMERS);
+	customers = hs_test_sql_long(COUNT_CUSTOMERS);
 	assert_int_equal(post_csv(&cashier, "/api/v1/customers/import", csv,
 	    sizeof(csv) - 1, &r), 403);
 	hs_test_resp_free(&r);
@@ -566,7 +510,7 @@ test_roles(void **state)
 	assert_int_equal(post_csv(&siti, "/api/v1/meters/import", csv,
 	    sizeof(csv) - 1, &r), 403);
 	hs_test_resp_free(&r);
-	assert_int_equal(sql_long(COUNT_CUSTOMERS), customers);
+	assert_int_equal(hs_test_sql_long(COUNT_CUSTOMERS), customers);
 
 	assert_int_equal(call(&cashier, "GET", "/api/v1/customers/export",
 	    NULL, NULL, 0, &r), 200);
@@ -581,7 +525,7 @@ test_roles(void **state)
 	    NULL, 0, &r), 403);
 	hs_test_resp_free(&r);
 
-	own = sql_long("SELECT count(*) FROM meters m JOIN customers c ON "
+	own = hs_test_sql_long("SELECT count(*) FROM meters m JOIN customers c ON "
 	    "c.id = m.customer_id WHERE c.number = '1001' AND c.utility_id = "
 	    "(SELECT id FROM utilities WHERE code = 'pdam-tirta')");
 	assert_int_equal(call(&siti, "GET", "/api/v1/meters/export", NULL,

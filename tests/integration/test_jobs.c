@@ -21,30 +21,6 @@
 static struct hs_test_server	srv;
 static PGconn			*pg;
 
-static long
-sql_long(const char *q)
-{
-	PGresult	*res = PQexec(pg, q);
-	long		 v;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
-static void
-sql(const char *q)
-{
-	PGresult	*res = PQexec(pg, q);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	PQclear(res);
-}
-
 /* Wait up to ms for the query to return want. */
 static int
 wait_for(const char *q, long want, int ms)
@@ -52,11 +28,11 @@ wait_for(const char *q, long want, int ms)
 	int	i;
 
 	for (i = 0; i < ms / 50; i++) {
-		if (sql_long(q) == want)
+		if (hs_test_sql_long(q) == want)
 			return (1);
 		usleep(50000);
 	}
-	return (sql_long(q) == want);
+	return (hs_test_sql_long(q) == want);
 }
 
 static int
@@ -85,17 +61,17 @@ test_each_job_runs_once(void **state)
 	const char		*p;
 
 	(void)state;
-	sql("INSERT INTO jobs (kind, payload) SELECT 'diag.noop', "
+	hs_test_sql("INSERT INTO jobs (kind, payload) SELECT 'diag.noop', "
 	    "jsonb_build_object('n', g) FROM generate_series(1, 300) g");
-	sql("INSERT INTO jobs (kind) VALUES ('nobody.handles.this')");
+	hs_test_sql("INSERT INTO jobs (kind) VALUES ('nobody.handles.this')");
 	if (!wait_for("SELECT count(*) FROM jobs WHERE kind = 'diag.noop' AND "
 	    "state = 'done'", 300, 15000))
-		fail_msg("only %ld of 300 jobs done", sql_long("SELECT count(*) "
+		fail_msg("only %ld of 300 jobs done", hs_test_sql_long("SELECT count(*) "
 		    "FROM jobs WHERE kind = 'diag.noop' AND state = 'done'"));
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'diag.noop' AND attempts = 1 AND leased_by IS NULL AND "
 	    "finished_at IS NOT NULL"), 300);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'nobody.handles.this' AND state = 'queued' AND attempts = 0"), 1);
 
 	assert_int_equal(hs_test_http(srv.port, "GET", "/metrics", NULL, NULL,
@@ -110,16 +86,16 @@ static void
 test_failures_retry_then_give_up(void **state)
 {
 	(void)state;
-	sql("INSERT INTO jobs (kind) VALUES ('diag.fail')");
+	hs_test_sql("INSERT INTO jobs (kind) VALUES ('diag.fail')");
 	if (!wait_for("SELECT count(*) FROM jobs WHERE kind = 'diag.fail' AND "
 	    "state = 'failed'", 1, 10000))
 		fail_msg("the failing job was not given up");
-	assert_int_equal(sql_long("SELECT attempts FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT attempts FROM jobs WHERE kind = "
 	    "'diag.fail'"), 3);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE kind = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE kind = "
 	    "'diag.fail' AND last_error LIKE '%always fails%'"), 1);
 	/* Two backoffs (100 ms, 200 ms, plus jitter) separate the attempts. */
-	assert_true(sql_long("SELECT (extract(epoch FROM finished_at - "
+	assert_true(hs_test_sql_long("SELECT (extract(epoch FROM finished_at - "
 	    "created_at) * 1000)::bigint FROM jobs WHERE kind = "
 	    "'diag.fail'") >= 300);
 }
@@ -128,18 +104,18 @@ static void
 test_dead_workers_lease_runs_out(void **state)
 {
 	(void)state;
-	sql("INSERT INTO jobs (kind, state, attempts, leased_until, leased_by) "
+	hs_test_sql("INSERT INTO jobs (kind, state, attempts, leased_until, leased_by) "
 	    "VALUES ('diag.noop', 'running', 1, now() - interval '1 second', "
 	    "'dead-node/1')");
 	if (!wait_for("SELECT count(*) FROM jobs WHERE leased_by IS NULL AND "
 	    "kind = 'diag.noop' AND attempts = 2 AND state = 'done'", 1, 5000))
 		fail_msg("the abandoned job was not taken over");
 	/* A live lease is left alone. */
-	sql("INSERT INTO jobs (kind, state, attempts, leased_until, leased_by) "
+	hs_test_sql("INSERT INTO jobs (kind, state, attempts, leased_until, leased_by) "
 	    "VALUES ('diag.noop', 'running', 1, now() + interval '1 hour', "
 	    "'busy-node/1')");
 	usleep(1000000);
-	assert_int_equal(sql_long("SELECT count(*) FROM jobs WHERE leased_by = "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM jobs WHERE leased_by = "
 	    "'busy-node/1' AND state = 'running'"), 1);
 }
 

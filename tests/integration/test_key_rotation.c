@@ -41,19 +41,6 @@ run(const char *args, char *out, size_t len)
 	return (WEXITSTATUS(status));
 }
 
-static long
-sql_long(const char *q)
-{
-	PGresult	*res = PQexec(pg, q);
-	long		 v;
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		fail_msg("%s: %s", q, PQresultErrorMessage(res));
-	v = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return (v);
-}
-
 static int
 setup(void **state)
 {
@@ -108,24 +95,24 @@ test_rotation_through_the_database(void **state)
 	long		 meters, audit_before;
 
 	(void)state;
-	meters = sql_long("SELECT count(*) FROM meters m JOIN utilities u ON "
+	meters = hs_test_sql_long("SELECT count(*) FROM meters m JOIN utilities u ON "
 	    "u.id = m.utility_id WHERE u.code = 'pdam-tirta' AND sgc = 123457 "
 	    "AND key_revision = 1");
 	assert_true(meters >= 4);
-	audit_before = sql_long("SELECT count(*) FROM audit_log");
+	audit_before = hs_test_sql_long("SELECT count(*) FROM audit_log");
 
 	/* Refused without confirmation, and nothing stored. */
 	assert_int_not_equal(run("kct --utility pdam-tirta --sgc 123457 "
 	    "--krn 1 --new-krn 2 </dev/null", out, sizeof(out)), 0);
-	assert_int_equal(sql_long("SELECT count(*) FROM key_change_orders"), 0);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM key_change_orders"), 0);
 
 	assert_int_equal(run("--yes kct --utility pdam-tirta --sgc 123457 "
 	    "--krn 1 --new-krn 2", out, sizeof(out)), 0);
-	assert_int_equal(sql_long("SELECT count(*) FROM key_change_orders "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM key_change_orders "
 	    "WHERE state = 'pending' AND from_krn = 1 AND to_krn = 2 AND "
 	    "cardinality(tokens) = 4"), meters);
 	/* One audit row per meter and one for the run; the chain holds. */
-	assert_int_equal(sql_long("SELECT count(*) FROM audit_log"),
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM audit_log"),
 	    audit_before + meters + 1);
 	{
 		char cmd[2048];
@@ -140,7 +127,7 @@ test_rotation_through_the_database(void **state)
 	assert_int_equal(run("--yes kct --utility pdam-tirta --sgc 123457 "
 	    "--krn 1 --new-krn 2", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "0 meters got key change tokens"));
-	assert_int_equal(sql_long("SELECT count(*) FROM key_change_orders"),
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM key_change_orders"),
 	    meters);
 
 	/* The stored tokens are those the CSV path gives for that meter. */
@@ -164,7 +151,7 @@ test_rotation_through_the_database(void **state)
 		    want);
 
 	/* Another utility's meters are untouched. */
-	assert_int_equal(sql_long("SELECT count(*) FROM key_change_orders k "
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM key_change_orders k "
 	    "JOIN utilities u ON u.id = k.utility_id WHERE u.code <> "
 	    "'pdam-tirta'"), 0);
 }

@@ -4,7 +4,8 @@ $(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(OBJ)/tests/integration/%.o: CFLAGS += -Itests/lib -I/usr/include/postgresql
+$(OBJ)/tests/integration/%.o $(OBJ)/tests/lib/%.o: CFLAGS += -Itests/lib \
+    -I/usr/include/postgresql
 
 $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
     $(BUILD)/tests/lib/libhs_test.a

@@ -12,6 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <libpq-fe.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -423,4 +428,75 @@ hs_test_tls_server(const char *cert, const char *key, int *port)
 	close(fd);
 	SSL_CTX_free(ctx);
 	return (pid);
+}
+
+struct pg_conn *
+hs_test_db(void)
+{
+	static PGconn	*pg;
+
+	if (pg == NULL) {
+		pg = PQconnectdb(hs_test_pgurl());
+		if (PQstatus(pg) != CONNECTION_OK) {
+			fprintf(stderr, "%s", PQerrorMessage(pg));
+			exit(1);
+		}
+	}
+	return (pg);
+}
+
+void
+hs_test_sql(const char *q)
+{
+	PGresult	*res = PQexec(hs_test_db(), q);
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", q, PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+long
+hs_test_sql_long(const char *q)
+{
+	PGresult	*res = PQexec(hs_test_db(), q);
+	long		 v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", q, PQresultErrorMessage(res));
+	v = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (v);
+}
+
+long
+hs_test_sql_longf(const char *fmt, ...)
+{
+	char		q[2048];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(q, sizeof(q), fmt, ap);
+	va_end(ap);
+	return (hs_test_sql_long(q));
+}
+
+int
+hs_test_json_str(const char *json, const char *key, char *out, size_t len)
+{
+	char		 pat[64];
+	const char	*p, *e;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	if ((p = strstr(json, pat)) == NULL) {
+		snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+		if ((p = strstr(json, pat)) == NULL)
+			return (-1);
+	}
+	p += strlen(pat);
+	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) >= len)
+		return (-1);
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return (0);
 }

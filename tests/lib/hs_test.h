@@ -63,6 +63,21 @@ pid_t	hs_test_slow_server(int delay_ms, int status, int *port);
 void	hs_test_kill(pid_t pid);
 
 /*
+ * The test database (HS_TEST_PGURL), one connection per program.  A
+ * statement that fails fails the running test.  hs_test_sql_long runs q
+ * as given (it may contain '%'); hs_test_sql_longf formats it first.
+ */
+struct pg_conn	*hs_test_db(void);
+void		 hs_test_sql(const char *q);
+long		 hs_test_sql_long(const char *q);
+long		 hs_test_sql_longf(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* The string value of "key" in a JSON reply (compact or jsonb spacing). */
+int		 hs_test_json_str(const char *json, const char *key, char *out,
+		    size_t len);
+
+/*
  * A forked HTTPS server on a free port (certificate and key in PEM files)
  * that answers every request with 200 "ok".  Returns its pid; *port set.
  */
