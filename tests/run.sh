@@ -87,7 +87,7 @@ if [ ${#integ[@]} -gt 0 ]; then
 		# test's data (or throttled logins) leaks into another's.
 		$psql -c "DROP DATABASE IF EXISTS hs_template WITH (FORCE)" >/dev/null
 		$psql -c "CREATE DATABASE hs_template OWNER hydrosync" >/dev/null
-		export HS_TOP=$top HS_BUILD=$build
+		export HS_TOP=$top HS_BUILD=$build HS_TEST_PGDIR=$pgdir HS_TEST_PGPORT=$pgport
 		if ! "$build/bin/hydrosync" db migrate --database \
 		    "host=$sock port=$pgport dbname=hs_template user=hydrosync" \
 		    >"$logdir/migrate.log" 2>&1; then

@@ -18,8 +18,6 @@ hs_admin_result(struct hs_req *r, int ok_status, const char *dup_field,
     const char *dup_message)
 {
 	char		 field[64], msg[600];
-	const char	*m, *colon;
-	size_t		 n;
 
 	if (r->error[0] == '\0')
 		return (hs_api_result(r, ok_status));
@@ -28,20 +26,9 @@ hs_admin_result(struct hs_req *r, int ok_status, const char *dup_field,
 		    dup_field));
 	if (strcmp(r->sqlstate, "HS409"))
 		return (hs_api_result(r, ok_status));
-	/* "ERROR:  field: message" from RAISE, as hs_api_result reads it. */
-	m = strstr(r->error, "ERROR:");
-	m = m ? m + 6 : r->error;
-	while (*m == ' ')
-		m++;
-	colon = strchr(m, ':');
-	n = colon ? (size_t)(colon - m) : 0;
-	if (n >= sizeof(field))
-		n = 0;
-	memcpy(field, m, n);
-	field[n] = '\0';
-	snprintf(msg, sizeof(msg), "%s", colon ? colon + 2 : m);
-	msg[strcspn(msg, "\n")] = '\0';
-	return (hs_reply_error(r, 409, "conflict", msg, n ? field : NULL));
+	hs_api_raised(r, field, msg);
+	return (hs_reply_error(r, 409, "conflict", msg, field[0] ? field :
+	    NULL));
 }
 
 #endif

@@ -146,29 +146,15 @@ int
 hs_api_result(struct hs_req *r, int ok_status)
 {
 	char		 field[64], msg[600];
-	const char	*colon;
-	size_t		 n;
 
 	if (r->error[0] != '\0') {
 		if (!strcmp(r->sqlstate, "23505"))
 			return (hs_reply_error(r, 409, "conflict", "a record "
 			    "with this number already exists", "number"));
 		if (!strcmp(r->sqlstate, "HS422")) {
-			/* "ERROR:  field: message" from RAISE. */
-			const char *m = strstr(r->error, "ERROR:");
-			m = m ? m + 6 : r->error;
-			while (*m == ' ')
-				m++;
-			colon = strchr(m, ':');
-			n = colon ? (size_t)(colon - m) : 0;
-			if (n >= sizeof(field))
-				n = 0;
-			memcpy(field, m, n);
-			field[n] = '\0';
-			snprintf(msg, sizeof(msg), "%s", colon ? colon + 2 : m);
-			msg[strcspn(msg, "\n")] = '\0';
+			hs_api_raised(r, field, msg);
 			return (hs_reply_error(r, 422, "invalid_field", msg,
-			    n ? field : NULL));
+			    field[0] ? field : NULL));
 		}
 		if (!strncmp(r->sqlstate, "23", 2) ||
 		    !strncmp(r->sqlstate, "22", 2))
@@ -238,4 +224,33 @@ hs_api_id(struct hs_req *r, int param, char out[24])
 	}
 	memcpy(out, s, len + 1);
 	return (0);
+}
+
+void
+hs_api_raised(const struct hs_req *r, char field[64], char msg[600])
+{
+	const char	*m, *colon;
+	size_t		 n;
+
+	/* "ERROR:  field: message" as libpq reports a RAISE. */
+	m = strstr(r->error, "ERROR:");
+	m = m ? m + 6 : r->error;
+	while (*m == ' ')
+		m++;
+	colon = strchr(m, ':');
+	n = colon ? (size_t)(colon - m) : 0;
+	if (n >= 64)
+		n = 0;
+	memcpy(field, m, n);
+	field[n] = '\0';
+	snprintf(msg, 600, "%s", colon ? colon + 2 : m);
+	msg[strcspn(msg, "\n")] = '\0';
+}
+
+const char *
+hs_api_scope(const struct hs_req *r, char utility[24], char only[24])
+{
+	snprintf(utility, 24, "%lld", (long long)r->who.utility_id);
+	snprintf(only, 24, "%lld", (long long)r->who.customer_id);
+	return (r->who.role == HS_ROLE_CUSTOMER ? only : NULL);
 }

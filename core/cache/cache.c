@@ -5,6 +5,7 @@
 #include <kore/kore.h>
 
 #include "cache/cache.h"
+#include "jobs/jobs.h"
 #include "db/listen.h"
 #include "obs/log.h"
 
@@ -160,7 +161,14 @@ on_notify(const char *channel, const char *payload)
 {
 	char	key[CACHE_KEY_MAX];
 
-	(void)channel;
+	/*
+	 * The worker's one LISTEN connection also carries "a job was
+	 * enqueued" (migration 0010); it wakes the job runner.
+	 */
+	if (!strcmp(channel, "hs_jobs")) {
+		hs_jobs_wake();
+		return;
+	}
 	if (!strncmp(payload, "session:", 8)) {
 		hs_cache_del(hs_cache_principals, payload + 8);
 	} else if (!strncmp(payload, "user:", 5)) {
@@ -191,9 +199,9 @@ on_reset(void)
 int
 hs_cache_setup(const char *conninfo)
 {
-	static const char *const channels[] = { "hs_cache" };
+	static const char *const channels[] = { "hs_cache", "hs_jobs" };
 
 	hs_cache_principals = hs_cache_new("principals", 8192, 30000);
 	hs_cache_meters = hs_cache_new("meters", 16384, 30000);
-	return (hs_listen_setup(conninfo, channels, 1, on_notify, on_reset));
+	return (hs_listen_setup(conninfo, channels, 2, on_notify, on_reset));
 }

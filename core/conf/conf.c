@@ -42,6 +42,9 @@ static int	conf_diagnostics(struct conf_parse *, char **, int);
 static int	conf_access_log(struct conf_parse *, char **, int);
 static int	conf_body_max(struct conf_parse *, char **, int);
 static int	conf_node_name(struct conf_parse *, char **, int);
+static int	conf_public_url(struct conf_parse *, char **, int);
+static int	conf_job_lease(struct conf_parse *, char **, int);
+static int	conf_reconcile(struct conf_parse *, char **, int);
 static int	conf_plugin(struct conf_parse *, char **, int);
 static int	conf_set(struct conf_parse *, char **, int);
 
@@ -57,6 +60,9 @@ static const struct directive directives[] = {
 	{ "access_log",		1, 1, conf_access_log },
 	{ "http_body_max",	1, 1, conf_body_max },
 	{ "node_name",		1, 1, conf_node_name },
+	{ "public_url",		1, 1, conf_public_url },
+	{ "job_lease",		1, 1, conf_job_lease },
+	{ "reconcile_interval", 1, 1, conf_reconcile },
 	{ "plugin",		3, 3, conf_plugin },
 	{ "set",		3, 3, conf_set },
 	{ NULL,			0, 0, NULL }
@@ -233,6 +239,45 @@ conf_node_name(struct conf_parse *p, char **argv, int argc)
 }
 
 static int
+conf_public_url(struct conf_parse *p, char **argv, int argc)
+{
+	size_t	len = strlen(argv[0]);
+
+	(void)argc;
+	if ((strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) ||
+	    len < 10 || argv[0][len - 1] == '/')
+		return (conf_error(p, "public_url must be an http:// or https:// "
+		    "URL without a trailing slash, not '%s'", argv[0]));
+	return (conf_copy(p, "public_url", p->conf->public_url,
+	    sizeof(p->conf->public_url), argv[0]));
+}
+
+static int
+conf_job_lease(struct conf_parse *p, char **argv, int argc)
+{
+	long long	v;
+
+	(void)argc;
+	if (conf_number(p, "job_lease", argv[0], 1, 3600, &v) == -1)
+		return (-1);
+	p->conf->job_lease = (int)v;
+	return (0);
+}
+
+static int
+conf_reconcile(struct conf_parse *p, char **argv, int argc)
+{
+	long long	v;
+
+	(void)argc;
+	if (conf_number(p, "reconcile_interval", argv[0], 10, 86400,
+	    &v) == -1)
+		return (-1);
+	p->conf->reconcile_interval = (int)v;
+	return (0);
+}
+
+static int
 valid_name(const char *s)
 {
 	if (*s == '\0')
@@ -360,6 +405,8 @@ defaults(struct hs_config *conf)
 	conf->body_max = 1024 * 1024;
 	snprintf(conf->webroot, sizeof(conf->webroot), "web");
 	snprintf(conf->node_name, sizeof(conf->node_name), "node1");
+	conf->job_lease = 60;
+	conf->reconcile_interval = 300;
 }
 
 static int

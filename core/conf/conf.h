@@ -47,6 +47,9 @@ struct hs_config {
 	int			access_log;
 	size_t			body_max;
 	char			node_name[HS_CONF_NAME_MAX];
+	char			public_url[256];	/* "" = http://bind:port */
+	int			job_lease;	/* seconds */
+	int			reconcile_interval;	/* seconds */
 	struct hs_conf_plugin	plugins[HS_CONF_PLUGINS_MAX];
 	size_t			nplugins;
 };

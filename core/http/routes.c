@@ -13,6 +13,7 @@
 #define OFFICE		(HS_ROLE_ADMIN | HS_ROLE_OPERATOR)
 #define INTEG		HS_ROLE_INTEGRATOR
 #define DIAG		HS_ROLE_DIAG
+#define COUNTER		(HS_ROLE_ADMIN | HS_ROLE_OPERATOR | HS_ROLE_CASHIER)
 
 const struct hs_route hs_routes[] = {
 	{ "GET", "/healthz", hs_health_live, ANYONE, NULL,
@@ -113,6 +114,57 @@ const struct hs_route hs_routes[] = {
 	    "q,status,customer_id" },
 	{ "GET", "/api/v1/audit/export", hs_api_audit_export, ADMIN, NULL,
 	    "The audit log as CSV" },
+
+	/* Prepaid vending (core/vend) */
+	{ "GET", "/api/v1/meters/{id}/quote", hs_vend_quote,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "What an amount buys on this meter today, line by line",
+	    "amount" },
+	{ "GET", "/api/v1/payments/providers", hs_vend_providers,
+	    USERS | INTEG, "purchases:read",
+	    "Payment providers this caller may choose" },
+	{ "POST", "/api/v1/purchases", hs_vend_purchase_create,
+	    COUNTER | HS_ROLE_CUSTOMER | INTEG, "purchases:write",
+	    "Buy a token: needs an Idempotency-Key header; returns what the "
+	    "customer must do to pay" },
+	{ "GET", "/api/v1/purchases", hs_vend_purchase_list,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "Purchases, newest first (customers: their own)",
+	    "limit,offset,meter_id,customer_id,state,provider,format" },
+	{ "GET", "/api/v1/purchases/{id}", hs_vend_purchase_get,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "One purchase with its payment state and, once issued, its token" },
+	{ "GET", "/api/v1/purchases/{id}/receipt", hs_vend_receipt,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "A printable receipt (HTML)" },
+	{ "POST", "/api/v1/purchases/{id}/cancel", hs_vend_purchase_cancel,
+	    COUNTER | HS_ROLE_CUSTOMER | INTEG, "purchases:write",
+	    "Cancel an unpaid purchase" },
+	{ "POST", "/api/v1/purchases/{id}/resend", hs_vend_purchase_resend,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:write",
+	    "Send an issued token to the customer again" },
+	{ "POST", "/api/v1/purchases/{id}/refund", hs_vend_purchase_refund,
+	    ADMIN, NULL, "Record a refund for a paid purchase that has no "
+	    "token (never after a token)" },
+	{ "GET", "/api/v1/meters/{id}/tokens", hs_vend_meter_tokens,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "Tokens issued for a meter, newest first", "limit,offset,format" },
+	{ "GET", "/api/v1/customers/{id}/tokens", hs_vend_customer_tokens,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "purchases:read",
+	    "Tokens issued for a customer, newest first",
+	    "limit,offset,format" },
+	{ "POST", "/api/v1/payments/{provider}/notify", hs_vend_webhook,
+	    ANYONE, NULL, "A payment provider's notification (verified by its "
+	    "plugin)" },
+	{ "GET", "/api/v1/reconciliation/runs", hs_vend_reconcile_list,
+	    OFFICE, NULL, "Recent reconciliation runs with their findings",
+	    "limit,offset,format" },
+	{ "POST", "/api/v1/reconciliation/runs", hs_vend_reconcile_now, ADMIN,
+	    NULL, "Ask every provider about open payments now" },
+	{ "GET", "/api/v1/reports/settlement", hs_vend_settlement,
+	    OFFICE | HS_ROLE_CASHIER | INTEG, "reports:read",
+	    "A day's settled payments per provider (?format=csv)",
+	    "date,provider,format" },
 
 	{ "GET", "/_diag/routes", hs_diag_routes, DIAG, NULL,
 	    "The route table with roles (tests only)" },

@@ -74,4 +74,21 @@ void	hs_diag_jobs_register(void);
 extern const struct hs_route	hs_routes[];
 extern const size_t		hs_nroutes;
 
+/* vend/: prepaid vending */
+int	hs_vend_quote(struct hs_req *);
+int	hs_vend_providers(struct hs_req *);
+int	hs_vend_purchase_create(struct hs_req *);
+int	hs_vend_purchase_list(struct hs_req *);
+int	hs_vend_purchase_get(struct hs_req *);
+int	hs_vend_purchase_cancel(struct hs_req *);
+int	hs_vend_purchase_refund(struct hs_req *);
+int	hs_vend_purchase_resend(struct hs_req *);
+int	hs_vend_receipt(struct hs_req *);
+int	hs_vend_meter_tokens(struct hs_req *);
+int	hs_vend_customer_tokens(struct hs_req *);
+int	hs_vend_webhook(struct hs_req *);
+int	hs_vend_reconcile_now(struct hs_req *);
+int	hs_vend_reconcile_list(struct hs_req *);
+int	hs_vend_settlement(struct hs_req *);
+
 #endif

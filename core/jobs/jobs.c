@@ -12,9 +12,8 @@
 
 #define JOBS_KINDS_MAX		16
 #define JOBS_POLL_MS		200
-#define JOBS_BATCH		16	/* claimed per poll */
-#define JOBS_INFLIGHT_MAX	64	/* per worker */
-#define JOBS_LEASE		"60 seconds"
+#define JOBS_BATCH		32	/* claimed per poll */
+#define JOBS_INFLIGHT_MAX	128	/* per worker */
 #define JOBS_RETRY_CAP_MS	(10 * 60 * 1000)
 
 struct kind {
@@ -30,6 +29,7 @@ static char		lease_owner[64];
 static char		kinds_array[JOBS_KINDS_MAX * (HS_JOB_KIND_MAX + 3) + 3];
 static int		inflight;
 static int		claiming;
+static char		lease[32];	/* "60 seconds" */
 
 int
 hs_jobs_register(const char *name, hs_job_handler_fn fn, int max_attempts,
@@ -132,6 +132,8 @@ hs_job_finish(struct hs_job *job, int ok, const char *error,
 		finished(job, NULL, "database queue full", "");
 }
 
+static void	poll_jobs(void *, u_int64_t);
+
 static void
 claimed(void *arg, PGresult *res, const char *error, const char *state)
 {
@@ -163,12 +165,21 @@ claimed(void *arg, PGresult *res, const char *error, const char *state)
 		k->fn(job);
 	}
 	PQclear(res);
+	/* A full batch: more are probably due; don't wait for the timer. */
+	if (n == JOBS_BATCH)
+		poll_jobs(NULL, 0);
+}
+
+void
+hs_jobs_wake(void)
+{
+	poll_jobs(NULL, 0);
 }
 
 static void
 poll_jobs(void *arg, u_int64_t now)
 {
-	const char	*params[3];
+	const char	*params[4];
 	char		 limit[8];
 	int		 room;
 
@@ -182,20 +193,22 @@ poll_jobs(void *arg, u_int64_t now)
 	params[0] = kinds_array;
 	params[1] = lease_owner;
 	params[2] = limit;
+	params[3] = lease;
 	claiming = 1;
 	if (hs_db_query("SELECT id, kind, payload::text, attempts FROM "
-	    "hs_job_claim($1::text[], $2, $3::integer, interval '" JOBS_LEASE
-	    "')", 3, params, claimed, NULL) == -1)
+	    "hs_job_claim($1::text[], $2, $3::integer, $4::interval)", 4,
+	    params, claimed, NULL) == -1)
 		claiming = 0;
 }
 
 int
-hs_jobs_setup(const char *name)
+hs_jobs_setup(const char *name, int lease_seconds)
 {
 	size_t	off;
 	int	i;
 
 	snprintf(lease_owner, sizeof(lease_owner), "%s", name);
+	snprintf(lease, sizeof(lease), "%d seconds", lease_seconds);
 	off = (size_t)snprintf(kinds_array, sizeof(kinds_array), "{");
 	for (i = 0; i < nkinds; i++)
 		off += (size_t)snprintf(kinds_array + off,

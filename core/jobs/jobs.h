@@ -36,8 +36,11 @@ typedef void (*hs_job_handler_fn)(struct hs_job *job);
 int	hs_jobs_register(const char *kind, hs_job_handler_fn fn,
 	    int max_attempts, uint32_t base_retry_ms);
 
-/* Start claiming; worker_name identifies leases ("node/pid"). */
-int	hs_jobs_setup(const char *worker_name);
+/*
+ * Start claiming; worker_name identifies leases ("node/pid").  A claimed
+ * job is leased for lease_seconds: after that another worker may take it.
+ */
+int	hs_jobs_setup(const char *worker_name, int lease_seconds);
 
 /*
  * The outcome of one attempt.  ok: done.  Otherwise error says why and
@@ -46,5 +49,11 @@ int	hs_jobs_setup(const char *worker_name);
  */
 void	hs_job_finish(struct hs_job *job, int ok, const char *error,
 	    uint32_t retry_after_ms, int permanent);
+
+/*
+ * A job was enqueued somewhere (NOTIFY hs_jobs): claim now rather than at
+ * the next poll, so a paid purchase is vended in milliseconds.
+ */
+void	hs_jobs_wake(void);
 
 #endif

@@ -191,4 +191,23 @@ hs_metrics_render(struct kore_buf *buf)
 	    "Background jobs finished.", FIELD(jobs_done));
 	render_gauge(buf, "hydrosync_jobs_failed_total", "counter",
 	    "Background job attempts that failed.", FIELD(jobs_failed));
+	render_gauge(buf, "hydrosync_payment_webhooks_accepted_total",
+	    "counter", "Verified payment notifications recorded.",
+	    FIELD(webhooks_accepted));
+	render_gauge(buf, "hydrosync_payment_webhooks_duplicate_total", "counter",
+	    "Payment notifications seen before (ignored).",
+	    FIELD(webhooks_duplicate));
+	render_gauge(buf, "hydrosync_payment_webhooks_rejected_total", "counter",
+	    "Payment notifications refused: forged, stale or malformed.",
+	    FIELD(webhooks_rejected));
+	render_gauge(buf, "hydrosync_vend_tokens_total", "counter",
+	    "Tokens issued and stored.", FIELD(vend_tokens));
+	render_gauge(buf, "hydrosync_vend_hsm_failures_total", "counter",
+	    "Vend attempts no HSM plugin could serve.", FIELD(vend_hsm_failures));
+	render_gauge(buf, "hydrosync_vend_stuck_total", "counter",
+	    "Vend attempts for purchases paid over 2 minutes ago (alert).",
+	    FIELD(vend_stuck));
+	render_gauge(buf, "hydrosync_reconcile_settled_total", "counter",
+	    "Payments the reconciliation job found paid (missed webhooks).",
+	    FIELD(reconcile_settled));
 }

@@ -41,6 +41,13 @@ struct hs_metrics_worker {
 	uint64_t		 jobs_enqueued;
 	uint64_t		 jobs_done;
 	uint64_t		 jobs_failed;
+	uint64_t		 webhooks_accepted;
+	uint64_t		 webhooks_duplicate;
+	uint64_t		 webhooks_rejected;
+	uint64_t		 vend_tokens;
+	uint64_t		 vend_hsm_failures;
+	uint64_t		 vend_stuck;
+	uint64_t		 reconcile_settled;
 };
 
 /* In the parent, before fork. */

@@ -25,7 +25,9 @@
 #include <kore/seccomp.h>
 #include <kore/hooks.h>
 
+#include "server/fault.h"
 #include "server/server.h"
+#include "vend/vend.h"
 #include "http/router.h"
 #include "http/static.h"
 #include "db/db.h"
@@ -67,6 +69,7 @@ static struct sock_filter	filter_hydrosync[] = {
 	KORE_SYSCALL_ALLOW(prctl),
 	KORE_SYSCALL_ALLOW(uname),
 	KORE_SYSCALL_ALLOW(getppid),
+	KORE_SYSCALL_ALLOW(kill),	/* fault.c, diagnostics only */
 	KORE_SYSCALL_ALLOW(sysinfo),
 	KORE_SYSCALL_ALLOW(prlimit64),
 	KORE_SYSCALL_ALLOW(getrlimit),
@@ -256,12 +259,14 @@ kore_worker_configure(void)
 		fatalx("cannot set up the caches");
 	if (config.diagnostics)
 		hs_diag_jobs_register();
+	hs_fault_setup(config.diagnostics);
+	hs_vend_setup(&config);
 	{
 		char	name[96];
 
 		snprintf(name, sizeof(name), "%s/%d", config.node_name,
 		    (int)getpid());
-		hs_jobs_setup(name);
+		hs_jobs_setup(name, config.job_lease);
 	}
 	load_plugins();
 }

@@ -4,10 +4,11 @@
 KORE_FEATURES	:= $(shell cat /usr/share/kore/features 2>/dev/null)
 
 # Sources without Kore: shared with the CLI and the unit tests.
-CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c core/auth/password.c
+CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c core/auth/password.c \
+		   core/tariff/tariff.c
 CORE_KORE_SRCS	:= $(wildcard core/server/*.c core/http/*.c core/obs/*.c \
 		     core/db/*.c core/net/*.c core/api/*.c core/cache/*.c \
-		     core/jobs/*.c core/auth/session.c \
+		     core/jobs/*.c core/vend/*.c core/auth/session.c \
 		     core/auth/login.c core/auth/accounts.c) core/plugin/host.c
 CORE_KORE_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_KORE_SRCS))
 CORE_PLAIN_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_PLAIN_SRCS))

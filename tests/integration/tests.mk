@@ -1,6 +1,7 @@
 # Integration tests: each program starts its own server(s) on free ports
 # against the test PostgreSQL that tests/run.sh provides.
-$(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o
+$(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o \
+    $(OBJ)/tests/lib/hs_test_vend.o
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
@@ -12,5 +13,5 @@ $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq -lssl -lcrypto
 
-INTEGRATION_TESTS := $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
+INTEGRATION_TESTS += $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGRAMS	+= $(INTEGRATION_TESTS)

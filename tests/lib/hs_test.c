@@ -434,6 +434,8 @@ struct pg_conn *
 hs_test_db(void)
 {
 	static PGconn	*pg;
+	PGresult	*res;
+	int		 tries;
 
 	if (pg == NULL) {
 		pg = PQconnectdb(hs_test_pgurl());
@@ -441,6 +443,21 @@ hs_test_db(void)
 			fprintf(stderr, "%s", PQerrorMessage(pg));
 			exit(1);
 		}
+		return (pg);
+	}
+	/*
+	 * The fault tests restart PostgreSQL under us: a dead connection
+	 * is re-opened (for up to 30 s) rather than failing every later
+	 * query.
+	 */
+	if (PQstatus(pg) == CONNECTION_OK) {
+		res = PQexec(pg, "");
+		PQclear(res);
+	}
+	for (tries = 0; PQstatus(pg) != CONNECTION_OK && tries < 300;
+	    tries++) {
+		usleep(100000);
+		PQreset(pg);
 	}
 	return (pg);
 }
@@ -499,4 +516,56 @@ hs_test_json_str(const char *json, const char *key, char *out, size_t len)
 	memcpy(out, p, (size_t)(e - p));
 	out[e - p] = '\0';
 	return (0);
+}
+
+int
+hs_test_login(int port, struct hs_test_caller *c, const char *password)
+{
+	struct hs_test_resp	 r;
+	char			 body[512];
+	const char		*p;
+	int			 status;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":"
+	    "\"%s\"}", c->email, password);
+	if (hs_test_http(port, "POST", "/api/v1/auth/login",
+	    "Content-Type: application/json\r\n", body, strlen(body), &r) != 0)
+		return (-1);
+	status = r.status;
+	if (status == 200) {
+		if ((p = strstr(r.headers, "__Host-hs_session=")) != NULL) {
+			snprintf(c->cookie, sizeof(c->cookie), "%.82s", p);
+			c->cookie[strcspn(c->cookie, ";")] = '\0';
+		}
+		if (hs_test_json_str(r.body, "csrf_token", c->csrf,
+		    sizeof(c->csrf)) != 0)
+			status = -1;
+	}
+	hs_test_resp_free(&r);
+	return (status);
+}
+
+int
+hs_test_call(int port, const struct hs_test_caller *c, const char *method,
+    const char *path, const char *extra, const char *body,
+    struct hs_test_resp *r)
+{
+	char	h[2048];
+
+	if (c != NULL && c->email != NULL)
+		snprintf(h, sizeof(h), "Cookie: %s\r\nX-CSRF-Token: %s\r\n"
+		    "Origin: http://127.0.0.1:%d\r\n"
+		    "Content-Type: application/json\r\n%s", c->cookie, c->csrf,
+		    port, extra ? extra : "");
+	else if (c != NULL && c->key != NULL)
+		snprintf(h, sizeof(h), "Authorization: Bearer %s\r\n"
+		    "Content-Type: application/json\r\n%s", c->key,
+		    extra ? extra : "");
+	else
+		snprintf(h, sizeof(h), "Content-Type: application/json\r\n%s",
+		    extra ? extra : "");
+	if (hs_test_http(port, method, path, h, body, body ? strlen(body) : 0,
+	    r) != 0)
+		return (-1);
+	return (r->status);
 }

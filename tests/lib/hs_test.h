@@ -83,4 +83,28 @@ int		 hs_test_json_str(const char *json, const char *key, char *out,
  */
 pid_t	hs_test_tls_server(const char *cert, const char *key, int *port);
 
+/*
+ * A caller of the API: a user (email, logged in with hs_test_login, which
+ * fills cookie and csrf), an API key, or anonymous (both NULL).
+ */
+struct hs_test_caller {
+	const char	*email;
+	const char	*key;
+	char		 cookie[128];
+	char		 csrf[65];
+};
+
+/* Log in with password; the HTTP status (cookie and CSRF set on 200). */
+int	hs_test_login(int port, struct hs_test_caller *c,
+	    const char *password);
+
+/*
+ * One API call as c: session cookie, CSRF token and Origin, or the API
+ * key; JSON content type; extra ("Name: value\r\n...") may be NULL.
+ * Returns the status, -1 when no response arrived.
+ */
+int	hs_test_call(int port, const struct hs_test_caller *c,
+	    const char *method, const char *path, const char *extra,
+	    const char *body, struct hs_test_resp *r);
+
 #endif

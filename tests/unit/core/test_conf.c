@@ -44,6 +44,9 @@ test_full_config(void **state)
 	    "access_log no\n"
 	    "http_body_max 2048\n"
 	    "node_name east-1\n"
+	    "public_url https://air.example.id\n"
+	    "job_lease 5\n"
+	    "reconcile_interval 60\n"
 	    "plugin sms transport /p/sms.so\n"
 	    "set sms api_key secret with spaces  \n"
 	    "set sms url env:SMS_URL\n"
@@ -60,11 +63,14 @@ test_full_config(void **state)
 	assert_int_equal(conf.access_log, 0);
 	assert_int_equal(conf.body_max, 2048);
 	assert_string_equal(conf.node_name, "east-1");
+	assert_string_equal(conf.public_url, "https://air.example.id");
+	assert_int_equal(conf.job_lease, 5);
+	assert_int_equal(conf.reconcile_interval, 60);
 	assert_int_equal(conf.nplugins, 2);
 	assert_string_equal(conf.plugins[0].name, "sms");
 	assert_int_equal(conf.plugins[0].kind, HS_KIND_TRANSPORT);
 	assert_string_equal(conf.plugins[0].path, "/p/sms.so");
-	assert_int_equal(conf.plugins[0].line, 13);
+	assert_int_equal(conf.plugins[0].line, 16);
 	assert_string_equal(hs_conf_plugin_setting(&conf.plugins[0],
 	    "api_key"), "secret with spaces");
 	assert_string_equal(hs_conf_plugin_setting(&conf.plugins[0], "url"),
@@ -84,6 +90,9 @@ test_defaults(void **state)
 	assert_int_equal(conf.log_json, 1);
 	assert_int_equal(conf.diagnostics, 0);
 	assert_int_equal(conf.nplugins, 0);
+	assert_string_equal(conf.public_url, "");
+	assert_int_equal(conf.job_lease, 60);
+	assert_int_equal(conf.reconcile_interval, 300);
 }
 
 struct bad_case {
@@ -122,6 +131,14 @@ test_errors_name_file_and_line(void **state)
 		    "t.conf:3: setting 'k' of plugin 'a' is set twice" },
 		{ "http_body_max 10\n",
 		    "t.conf:1: http_body_max must be a number from 1024" },
+		{ "public_url ftp://x.example\n",
+		    "t.conf:1: public_url must be an http:// or https:// URL" },
+		{ "public_url https://x.example/\n",
+		    "without a trailing slash" },
+		{ "job_lease 0\n",
+		    "t.conf:1: job_lease must be a number from 1" },
+		{ "reconcile_interval 5\n",
+		    "t.conf:1: reconcile_interval must be a number from 10" },
 		/* Found by fuzzing: an over-long name overran its field. */
 		{ "plugin aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		    "aaaaaaaaa payment /x.so\n",
