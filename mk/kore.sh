@@ -44,7 +44,11 @@ cd "$top"
 if [ -n "${HS_PRELOAD:-}" ]; then
 	export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:detect_odr_violation=0"
 fi
-HS_CONF=$conf LD_PRELOAD=${HS_PRELOAD:-} stdbuf -oL -eL kore "${flags[@]}" -c "$rundir/kore.conf" \
+# In the background (tests) the server gets a process group of its own, so
+# that killing it (the crash tests kill the group) touches nothing else.
+setsid=()
+[ "$mode" = --background ] && setsid=(setsid)
+HS_CONF=$conf LD_PRELOAD=${HS_PRELOAD:-} "${setsid[@]}" stdbuf -oL -eL kore "${flags[@]}" -c "$rundir/kore.conf" \
     >"$rundir/kore.log" 2>&1 &
 pid=$!
 

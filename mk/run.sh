@@ -35,6 +35,58 @@ $runas
 CONF
 fi
 
+# Vending needs an HSM and payment providers.  The demo gets the soft HSM
+# with a fresh keystore holding the demo supply groups' vending keys, and
+# hs-fakepay on port $fakeport playing the sandbox, Midtrans and Xendit
+# gateways on loopback (their pages have pay and decline buttons).
+fakeport=${HS_FAKEPAY_PORT:-8890}
+if [ ! -f var/keys/keys.hsks ]; then
+	mkdir -p var/keys
+	umask 077
+	openssl rand -hex 32 >var/keys/master
+	printf 'database %s\nplugin vault hsm %s/build/plugins/hsm/soft.so\nset vault keystore %s/var/keys/keys.hsks\nset vault master_key file:%s/var/keys/master\n' \
+	    "$(mk/pg.sh url var/pg "$pgport")" "$top" "$top" "$top" >var/keys/keys.conf
+	keys="build/bin/hydrosync keys --config var/keys/keys.conf --actor make-run"
+	$keys --yes create >/dev/null
+	$keys generate --sgc 123457 --krn 1 --dkga 04 >/dev/null
+	$keys generate --sgc 223344 --krn 1 --dkga 04 >/dev/null
+	umask 022
+	[ "$(id -u)" -ne 0 ] || chown -R "${HS_USER:-hydrosync}" var/keys
+fi
+if ! grep -q '^plugin vault ' "$conf"; then
+	cat >>"$conf" <<CONF
+
+# Vending (added by make run): the public address payment providers call
+# back, the soft HSM, and demo payment providers served by hs-fakepay.
+public_url http://127.0.0.1:$HS_PORT
+plugin vault hsm $top/build/plugins/hsm/soft.so
+set vault keystore $top/var/keys/keys.hsks
+set vault master_key file:$top/var/keys/master
+plugin sandbox payment $top/build/plugins/payment/sandbox.so
+set sandbox base_url http://127.0.0.1:$fakeport
+set sandbox api_key sandbox-secret-key-0001
+set sandbox label Sandbox (demo)
+plugin midtrans payment $top/build/plugins/payment/midtrans.so
+set midtrans snap_url http://127.0.0.1:$fakeport
+set midtrans api_url http://127.0.0.1:$fakeport
+set midtrans server_key SB-Mid-server-fakepay0001
+set midtrans label Midtrans (demo)
+plugin xendit payment $top/build/plugins/payment/xendit.so
+set xendit api_url http://127.0.0.1:$fakeport
+set xendit secret_key xnd_development_fakepay0001
+set xendit callback_token fakepay-callback-token-0001
+set xendit label Xendit (demo)
+plugin cash payment $top/build/plugins/payment/cash.so
+set cash counter yes
+set cash label Tunai (loket)
+CONF
+fi
+build/bin/hs-fakepay --port "$fakeport" --quiet \
+    --xendit-callback "http://127.0.0.1:$HS_PORT/api/v1/payments/xendit/notify" \
+    >var/fakepay.log 2>&1 &
+fakepay_pid=$!
+trap 'kill $fakepay_pid 2>/dev/null || true; stop_pg' EXIT
+
 build/bin/hydrosync db migrate --config "$conf"
 build/bin/hydrosync db demo --config "$conf"
 
@@ -48,6 +100,9 @@ cat <<MSG
                 kasir@tirta.demo (cashier), teknisi@tirta.demo (technician),
                 siti@example.id (customer 1001)
               Apartemen Melati: admin@melati.demo, dewi@example.id (customer)
+    buy:      POST /api/v1/purchases (Idempotency-Key header) with provider
+              sandbox, midtrans or xendit (pay on the page it returns; the
+              fake gateway on :$fakeport calls back) or cash (kasir@tirta.demo)
   Ctrl-C stops the server and PostgreSQL (data stays in var/).
 
 MSG

@@ -5,7 +5,9 @@
 #include <kore/kore.h>
 
 #include "cache/cache.h"
+#include "chat/chat.h"
 #include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "db/listen.h"
 #include "obs/log.h"
 
@@ -163,10 +165,20 @@ on_notify(const char *channel, const char *payload)
 
 	/*
 	 * The worker's one LISTEN connection also carries "a job was
-	 * enqueued" (migration 0010); it wakes the job runner.
+	 * enqueued" (migration 0010) and "a notice was queued" (0011), which
+	 * wake the job runner and the outbox dispatcher, and chat and push
+	 * events for this worker's WebSocket clients.
 	 */
 	if (!strcmp(channel, "hs_jobs")) {
 		hs_jobs_wake();
+		return;
+	}
+	if (!strcmp(channel, "hs_outbox")) {
+		hs_notify_wake();
+		return;
+	}
+	if (!strcmp(channel, "hs_chat") || !strcmp(channel, "hs_push")) {
+		hs_chat_notify(channel, payload);
 		return;
 	}
 	if (!strncmp(payload, "session:", 8)) {
@@ -194,14 +206,16 @@ on_reset(void)
 {
 	hs_cache_clear(hs_cache_principals);
 	hs_cache_clear(hs_cache_meters);
+	hs_chat_reset();
 }
 
 int
 hs_cache_setup(const char *conninfo)
 {
-	static const char *const channels[] = { "hs_cache", "hs_jobs" };
+	static const char *const channels[] = { "hs_cache", "hs_jobs",
+	    "hs_outbox", "hs_chat", "hs_push" };
 
 	hs_cache_principals = hs_cache_new("principals", 8192, 30000);
 	hs_cache_meters = hs_cache_new("meters", 16384, 30000);
-	return (hs_listen_setup(conninfo, channels, 2, on_notify, on_reset));
+	return (hs_listen_setup(conninfo, channels, 5, on_notify, on_reset));
 }

@@ -45,6 +45,7 @@ static int	conf_node_name(struct conf_parse *, char **, int);
 static int	conf_public_url(struct conf_parse *, char **, int);
 static int	conf_job_lease(struct conf_parse *, char **, int);
 static int	conf_reconcile(struct conf_parse *, char **, int);
+static int	conf_meter_keys(struct conf_parse *, char **, int);
 static int	conf_plugin(struct conf_parse *, char **, int);
 static int	conf_set(struct conf_parse *, char **, int);
 
@@ -63,6 +64,7 @@ static const struct directive directives[] = {
 	{ "public_url",		1, 1, conf_public_url },
 	{ "job_lease",		1, 1, conf_job_lease },
 	{ "reconcile_interval", 1, 1, conf_reconcile },
+	{ "meter_key_master",	1, 1, conf_meter_keys },
 	{ "plugin",		3, 3, conf_plugin },
 	{ "set",		3, 3, conf_set },
 	{ NULL,			0, 0, NULL }
@@ -262,6 +264,20 @@ conf_job_lease(struct conf_parse *p, char **argv, int argc)
 		return (-1);
 	p->conf->job_lease = (int)v;
 	return (0);
+}
+
+static int
+conf_meter_keys(struct conf_parse *p, char **argv, int argc)
+{
+	size_t	len = strlen(argv[0]);
+
+	(void)argc;
+	if (strncmp(argv[0], "file:", 5) && strncmp(argv[0], "env:", 4) &&
+	    (len != 32 || strspn(argv[0], "0123456789abcdefABCDEF") != 32))
+		return (conf_error(p, "meter_key_master must be 32 hex digits, "
+		    "file:PATH or env:VAR"));
+	return (conf_copy(p, "meter_key_master", p->conf->meter_key_master,
+	    sizeof(p->conf->meter_key_master), argv[0]));
 }
 
 static int

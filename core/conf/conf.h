@@ -50,6 +50,7 @@ struct hs_config {
 	char			public_url[256];	/* "" = http://bind:port */
 	int			job_lease;	/* seconds */
 	int			reconcile_interval;	/* seconds */
+	char			meter_key_master[PATH_MAX];
 	struct hs_conf_plugin	plugins[HS_CONF_PLUGINS_MAX];
 	size_t			nplugins;
 };

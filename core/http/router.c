@@ -1,9 +1,11 @@
+#include <ctype.h>
 #include <sys/time.h>
 #include <arpa/inet.h>
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "hydrosync/plugin.h"
 #include "http/router.h"
 #include "http/routes.h"
 #include "http/json.h"
@@ -457,4 +459,24 @@ hs_req_address(struct hs_req *r, char *buf, size_t len)
 		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf, len);
 	else
 		snprintf(buf, len, "unix");
+}
+
+size_t
+hs_req_headers(struct hs_req *r, struct hs_http_header *out,
+    char (*lower)[64], size_t max)
+{
+	struct http_header	*h;
+	size_t			 i, n = 0;
+
+	TAILQ_FOREACH(h, &r->http->req_headers, list) {
+		if (n == max)
+			break;
+		for (i = 0; h->header[i] != '\0' && i < 63; i++)
+			lower[n][i] = (char)tolower((unsigned char)h->header[i]);
+		lower[n][i] = '\0';
+		out[n].name = lower[n];
+		out[n].value = h->value;
+		n++;
+	}
+	return (n);
 }

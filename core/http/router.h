@@ -133,6 +133,15 @@ int		 hs_req_arg(struct hs_req *r, const char *name, char *buf,
 /* The client's address as text. */
 void		 hs_req_address(struct hs_req *r, char *buf, size_t len);
 
+/*
+ * The request's headers as plugins receive them (struct hs_http_header,
+ * names lower case; lower holds the copies).  Returns how many, at most
+ * max.
+ */
+struct hs_http_header;
+size_t		 hs_req_headers(struct hs_req *r, struct hs_http_header *out,
+		    char (*lower)[64], size_t max);
+
 /* The whole request body (never NULL; *len 0 when there is none). */
 const void	*hs_req_body(struct hs_req *r, size_t *len);
 

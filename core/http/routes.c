@@ -166,6 +166,35 @@ const struct hs_route hs_routes[] = {
 	    "A day's settled payments per provider (?format=csv)",
 	    "date,provider,format" },
 
+	/* Live chat and pushed notices (core/chat) */
+	{ "GET", "/ws", hs_chat_ws, USERS, NULL,
+	    "WebSocket: chat with the utility and pushed notices" },
+
+	/* Notifications and telemetry (core/notify) */
+	{ "POST", "/api/v1/meters/{id}/telemetry", hs_notify_telemetry,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "telemetry:write",
+	    "Upload what a phone or BLE gateway read from the meter; verified "
+	    "under the meter's key" },
+	{ "GET", "/api/v1/meters/{id}/state", hs_notify_meter_state,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "meters:read",
+	    "Remaining credit, days left and the consumption chart" },
+	{ "GET", "/api/v1/customers/{id}/notification-settings",
+	    hs_notify_prefs_get, STAFF | HS_ROLE_CUSTOMER, NULL,
+	    "Low-balance threshold, channels and quiet hours" },
+	{ "PUT", "/api/v1/customers/{id}/notification-settings",
+	    hs_notify_prefs_set, OFFICE | HS_ROLE_CUSTOMER, NULL,
+	    "Set the low-balance threshold, channels and quiet hours" },
+	{ "GET", "/api/v1/notifications", hs_notify_log,
+	    STAFF | HS_ROLE_CUSTOMER, NULL,
+	    "Notifications sent and their delivery (customers: their own)",
+	    "limit,offset,customer_id,state,channel,format" },
+	{ "GET", "/api/v1/meters/{id}/grant", hs_notify_grant,
+	    HS_ROLE_CUSTOMER | HS_ROLE_TECHNICIAN | HS_ROLE_ADMIN, NULL,
+	    "A one-hour grant for a phone to read the meter over BLE" },
+	{ "POST", "/api/v1/transports/{name}/status", hs_notify_status, ANYONE,
+	    NULL, "A transport provider's delivery report (verified by its "
+	    "plugin)" },
+
 	{ "GET", "/_diag/routes", hs_diag_routes, DIAG, NULL,
 	    "The route table with roles (tests only)" },
 	{ "POST", "/_diag/transport/{name}", hs_diag_transport, DIAG, NULL,

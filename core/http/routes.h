@@ -91,4 +91,16 @@ int	hs_vend_reconcile_now(struct hs_req *);
 int	hs_vend_reconcile_list(struct hs_req *);
 int	hs_vend_settlement(struct hs_req *);
 
+/* notify/ */
+int	hs_notify_status(struct hs_req *);
+int	hs_notify_telemetry(struct hs_req *);
+int	hs_notify_grant(struct hs_req *);
+int	hs_notify_meter_state(struct hs_req *);
+int	hs_notify_prefs_get(struct hs_req *);
+int	hs_notify_prefs_set(struct hs_req *);
+int	hs_notify_log(struct hs_req *);
+
+/* chat/ */
+int	hs_chat_ws(struct hs_req *);
+
 #endif

@@ -210,4 +210,13 @@ hs_metrics_render(struct kore_buf *buf)
 	render_gauge(buf, "hydrosync_reconcile_settled_total", "counter",
 	    "Payments the reconciliation job found paid (missed webhooks).",
 	    FIELD(reconcile_settled));
+	render_gauge(buf, "hydrosync_notify_sent_total", "counter",
+	    "Notifications a transport accepted.", FIELD(notify_sent));
+	render_gauge(buf, "hydrosync_notify_retried_total", "counter",
+	    "Notification sends to retry (timeout, 429, 5xx).",
+	    FIELD(notify_retried));
+	render_gauge(buf, "hydrosync_notify_failed_total", "counter",
+	    "Notifications that failed for good.", FIELD(notify_failed));
+	render_gauge(buf, "hydrosync_ws_clients", "gauge",
+	    "Open WebSocket connections (chat and push).", FIELD(ws_clients));
 }

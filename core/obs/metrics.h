@@ -48,6 +48,10 @@ struct hs_metrics_worker {
 	uint64_t		 vend_hsm_failures;
 	uint64_t		 vend_stuck;
 	uint64_t		 reconcile_settled;
+	uint64_t		 notify_sent;
+	uint64_t		 notify_retried;
+	uint64_t		 notify_failed;
+	uint64_t		 ws_clients;
 };
 
 /* In the parent, before fork. */

@@ -163,6 +163,61 @@ host_ws_close(void *hctx, struct hs_ws *ws)
 	hs_wsc_close(ws);
 }
 
+struct push_call {
+	hs_push_done_fn	 done;
+	void		*arg;
+};
+
+static void
+pushed(void *arg, PGresult *res, const char *error, const char *state)
+{
+	struct push_call	*p = arg;
+
+	(void)state;
+	if (res != NULL)
+		PQclear(res);
+	p->done(p->arg, error == NULL ? HS_OK : HS_E_UNAVAILABLE);
+	free(p);
+}
+
+/*
+ * NOTIFY hs_push: every worker of every node hears it on its LISTEN
+ * connection and passes it to its own sockets of that audience.
+ */
+static int
+host_push(void *hctx, const char *audience, const void *json, size_t len,
+    hs_push_done_fn done, void *arg)
+{
+	struct push_call	*p;
+	const char		*params[2];
+	char			*text;
+	int			 rc;
+
+	(void)hctx;
+	if (audience == NULL || json == NULL || done == NULL || len == 0 ||
+	    len > 7000 || (strncmp(audience, "customer:", 9) &&
+	    strncmp(audience, "user:", 5)))
+		return (HS_E_INVALID);
+	if ((text = malloc(len + 1)) == NULL ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
+		fatal("push: out of memory");
+	memcpy(text, json, len);
+	text[len] = '\0';
+	p->done = done;
+	p->arg = arg;
+	params[0] = audience;
+	params[1] = text;
+	rc = hs_db_query("SELECT pg_notify('hs_push', jsonb_build_object("
+	    "'audience', $1::text, 'data', $2::text)::text)", 2, params,
+	    pushed, p);
+	free(text);
+	if (rc == -1) {
+		free(p);
+		return (HS_E_UNAVAILABLE);
+	}
+	return (HS_OK);
+}
+
 void
 hs_host_template(struct hs_host *host)
 {
@@ -180,4 +235,5 @@ hs_host_template(struct hs_host *host)
 	host->ws_connect = host_ws_connect;
 	host->ws_send = host_ws_send;
 	host->ws_close = host_ws_close;
+	host->push = host_push;
 }

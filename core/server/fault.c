@@ -24,5 +24,11 @@ hs_fault(const char *point)
 		return;
 	hs_log(HS_LOG_ERR, "fault", "fault point %s reached: killing the "
 	    "server with SIGKILL", point);
+	/*
+	 * Every worker of this server at once (they share a process group;
+	 * Kore's parent, often root, is out of an unprivileged worker's
+	 * reach).  The workers hold all of our state: this is the crash that
+	 * matters; the parent then exits on its own.
+	 */
 	kill(0, SIGKILL);
 }

@@ -1,8 +1,8 @@
 /*
  * Fault points for the crash tests (tests/fault): with `diagnostics yes`
- * and HS_FAULT=<point> in the environment, reaching that point kills the
- * whole server (its process group) with SIGKILL, as a power cut or the
- * OOM killer would, between two steps of a payment or a vend.  Without
+ * and HS_FAULT=<point> in the environment, reaching that point kills every
+ * worker of the server with SIGKILL, as a power cut or the OOM killer
+ * would, between two steps of a payment or a vend.  Without
  * diagnostics this is a no-op; production never sets it.
  */
 #ifndef HS_FAULT_H

@@ -27,6 +27,7 @@
 
 #include "server/fault.h"
 #include "server/server.h"
+#include "notify/notify.h"
 #include "vend/vend.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -260,15 +261,20 @@ kore_worker_configure(void)
 	if (config.diagnostics)
 		hs_diag_jobs_register();
 	hs_fault_setup(config.diagnostics);
+	if (hs_notify_meter_keys(config.meter_key_master) == -1)
+		fatalx("meter_key_master: cannot read 32 hex digits from %s",
+		    config.meter_key_master);
 	hs_vend_setup(&config);
+	hs_notify_jobs_register();
 	{
 		char	name[96];
 
 		snprintf(name, sizeof(name), "%s/%d", config.node_name,
 		    (int)getpid());
 		hs_jobs_setup(name, config.job_lease);
+		load_plugins();
+		hs_notify_setup(&config, name, config.workers);
 	}
-	load_plugins();
 }
 
 void

@@ -8,17 +8,26 @@ CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c core/auth/password.c \
 		   core/tariff/tariff.c
 CORE_KORE_SRCS	:= $(wildcard core/server/*.c core/http/*.c core/obs/*.c \
 		     core/db/*.c core/net/*.c core/api/*.c core/cache/*.c \
-		     core/jobs/*.c core/vend/*.c core/auth/session.c \
+		     core/jobs/*.c core/vend/*.c core/notify/*.c core/chat/*.c core/auth/session.c \
 		     core/auth/login.c core/auth/accounts.c) core/plugin/host.c
 CORE_KORE_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_KORE_SRCS))
 CORE_PLAIN_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_PLAIN_SRCS))
 
 $(CORE_KORE_OBJS): CFLAGS += $(KORE_FEATURES) -Wno-cast-qual
+# Telemetry and grants use the meter's own AES-CMAC (meter-firmware/core).
+$(OBJ)/core/notify/%.o: CFLAGS += -Imeter-firmware/core
 
-$(LIB)/hydrosync.so: $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS) $(LIB)/libhssts.a
+# The meter's own crypto, for telemetry and grants: only the parts that
+# do not need the meter's hardware layer.
+CORE_METER_OBJS	:= $(patsubst %,$(OBJ)/meter-firmware/core/%.o,aes cmac grant \
+		   protocrypto)
+
+$(LIB)/hydrosync.so: $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS) $(LIB)/libhssts.a \
+    $(CORE_METER_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -shared -o $@ $(CORE_KORE_OBJS) $(CORE_PLAIN_OBJS) \
-	    $(LIB)/libhssts.a -lwebsockets -lcrypto -lpq -lpthread -ldl
+	$(CC) $(LDFLAGS) -shared -o $@ $(CORE_KORE_OBJS) \
+	    $(CORE_PLAIN_OBJS) $(CORE_METER_OBJS) $(LIB)/libhssts.a \
+	    -lwebsockets -lcrypto -lpq -lpthread -ldl
 
 PROGRAMS	+= $(LIB)/hydrosync.so
 

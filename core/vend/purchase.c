@@ -455,15 +455,16 @@ purchase_record(struct hs_req *r, struct purchase *p)
 		params[1] = err;
 		params[3] = r->who.actor;
 		params[4] = p->key;
-		free(c);
 		if (!strcmp(params[2], "true")) {
 			r->phase = 20;
-			return (hs_req_query(r, "SELECT "
+			rc = hs_req_query(r, "SELECT "
 			    "hs_purchase_create_failed($1, $2, $3::boolean), "
-			    "hs_idem_release($4, $5)", 5, params));
+			    "hs_idem_release($4, $5)", 5, params);
+			free(c);
+			return (rc);
 		}
 		r->phase = 30;
-		return (hs_req_query(r, "WITH p AS (SELECT "
+		rc = (hs_req_query(r, "WITH p AS (SELECT "
 		    "hs_purchase_create_failed($1, $2, $3::boolean) AS j) "
 		    "SELECT jsonb_build_object('error', jsonb_build_object("
 		    "'code', 'provider_refused', 'message', $2::text, "
@@ -471,6 +472,8 @@ purchase_record(struct hs_req *r, struct purchase *p)
 		    "jsonb_build_object('error', jsonb_build_object('code', "
 		    "'provider_refused', 'message', $2::text, 'purchase', "
 		    "p.j))::text) FROM p", 5, params));
+		free(c);
+		return (rc);
 	}
 	paid = c->created.action == HS_PAY_ACTION_DONE;
 	if (paid && !p->counter) {

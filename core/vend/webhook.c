@@ -12,7 +12,6 @@
  * The browser's return from the provider's page is never trusted: only
  * this route and the reconciliation job's status queries mark payments.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "http/routes.h"
@@ -29,28 +28,6 @@ struct webhook {
 	struct hs_http_header	 headers[HEADERS_MAX];
 	size_t			 n;
 };
-
-/* The request's headers as the ABI hands them over: names lower case. */
-static void
-collect_headers(struct hs_req *r, struct webhook *w)
-{
-	struct http_header	*h;
-	size_t			 i;
-
-	w->n = 0;
-	TAILQ_FOREACH(h, &r->http->req_headers, list) {
-		if (w->n == HEADERS_MAX)
-			break;
-		for (i = 0; h->header[i] != '\0' &&
-		    i < sizeof(w->lower[0]) - 1; i++)
-			w->lower[w->n][i] = (char)tolower(
-			    (unsigned char)h->header[i]);
-		w->lower[w->n][i] = '\0';
-		w->headers[w->n].name = w->lower[w->n];
-		w->headers[w->n].value = h->value;
-		w->n++;
-	}
-}
 
 static int
 webhook_verify(struct hs_req *r)
@@ -70,7 +47,7 @@ webhook_verify(struct hs_req *r)
 		return (hs_reply_error(r, 404, "not_found", "no payment "
 		    "provider of that name", NULL));
 	body = hs_req_body(r, &len);
-	collect_headers(r, &w);
+	w.n = hs_req_headers(r, w.headers, w.lower, HEADERS_MAX);
 	memset(&ev, 0, sizeof(ev));
 	ev.size = sizeof(ev);
 	rc = ops->verify_notification(slot->pctx, w.headers, w.n, body, len,

@@ -1,7 +1,7 @@
 # Integration tests: each program starts its own server(s) on free ports
 # against the test PostgreSQL that tests/run.sh provides.
 $(BUILD)/tests/lib/libhs_test.a: $(OBJ)/tests/lib/hs_test.o \
-    $(OBJ)/tests/lib/hs_test_vend.o
+    $(OBJ)/tests/lib/hs_test_vend.o $(OBJ)/tests/lib/hs_test_ws.o
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
@@ -11,7 +11,7 @@ $(OBJ)/tests/integration/%.o $(OBJ)/tests/lib/%.o: CFLAGS += -Itests/lib \
 $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
     $(BUILD)/tests/lib/libhs_test.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq -lssl -lcrypto
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lpq -lwebsockets -lssl -lcrypto
 
 INTEGRATION_TESTS += $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGRAMS	+= $(INTEGRATION_TESTS)

@@ -125,6 +125,12 @@ hs_test_http(int port, const char *method, const char *path,
 		close(fd);
 		return (-1);
 	}
+	{
+		/* A peer that never answers fails the call, not the run. */
+		struct timeval	tv = { 60, 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d"
 	    "\r\nConnection: close\r\nContent-Length: %zu\r\n%s\r\n", method,
 	    path, port, body_len, extra ? extra : "");

@@ -115,10 +115,14 @@ hs_test_json_long(const char *json, const char *key)
 	char		 pat[96];
 	const char	*p;
 
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
+	/* Compact ("k":1) or PostgreSQL's jsonb spacing ("k": 1). */
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
 	if ((p = strstr(json, pat)) == NULL)
 		fail_msg("no %s in %s", key, json);
-	return (atol(p + strlen(pat)));
+	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	return (atol(p));
 }
 
 int

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define HS_ABI_MAJOR		1u
-#define HS_ABI_MINOR		0u
+#define HS_ABI_MINOR		1u
 #define HS_ABI_VERSION		((HS_ABI_MAJOR << 16) | HS_ABI_MINOR)
 #define HS_ABI_MAJOR_OF(v)	((uint32_t)(v) >> 16)
 #define HS_ABI_MINOR_OF(v)	((uint32_t)(v) & 0xffffu)
@@ -127,6 +127,9 @@ struct hs_http_resp {
 };
 
 typedef void (*hs_http_done_fn)(void *arg, const struct hs_http_resp *resp);
+
+/* The outcome of host->push: HS_OK or HS_E_UNAVAILABLE. */
+typedef void (*hs_push_done_fn)(void *arg, int result);
 
 /*
  * An outbound WebSocket (a BLE gateway, an integrator's push endpoint).
@@ -220,6 +223,18 @@ struct hs_host {
 
 	/* Close with 1000; on_close follows. */
 	void		(*ws_close)(void *hctx, struct hs_ws *ws);
+
+	/*
+	 * ABI 1.1.  Push one JSON document to the browsers of one audience
+	 * ("customer:<id>" or "user:<id>") on every node, through the core's
+	 * own WebSocket connections (/ws).  done runs once, later: HS_OK when
+	 * every node has it, HS_E_UNAVAILABLE when it could not be handed
+	 * on.  A document over 7,000 bytes is refused with HS_E_INVALID, and
+	 * then done never runs.  Check HS_HAS(host, struct hs_host, push).
+	 */
+	int		(*push)(void *hctx, const char *audience,
+			    const void *json, size_t len, hs_push_done_fn done,
+			    void *arg);
 };
 
 /* ---------------------------------------------------------------- payment */

@@ -1,0 +1,1062 @@
+/*
+ * hs-fakepay: a local fake payment gateway playing the three providers of
+ * docs/payments.md (sandbox, Midtrans, Xendit) on one 127.0.0.1 port, for
+ * the integration tests, the benchmarks and `make run`.  It implements the
+ * providers' side of each contract: authentication, create, status,
+ * cancel, a pay page with pay and decline buttons, and signed
+ * notifications delivered (with retries) to the notify URL; plus
+ * /_control endpoints that let a test pay behind the core's back, resend
+ * a notification, or make the API fail.
+ *
+ * One process, one thread, poll().  Each notification is delivered by a
+ * forked child (blocking connect/send/receive with its own retries), so a
+ * slow receiver never stalls the gateway.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#define CONNS_MAX	512
+#define BUF_MAX		(64 * 1024 + 8192)
+#define PAYMENTS_MAX	20000
+
+enum who { SANDBOX = 1, MIDTRANS, XENDIT };
+
+struct payment {
+	enum who	 who;
+	char		 order[128];
+	char		 id[64];		/* sbx_, transaction id, invoice id */
+	char		 token[40];		/* midtrans snap token */
+	long long	 amount;
+	char		 status[16];		/* sandbox words */
+	long long	 expires;		/* unix s */
+	long long	 paid_at;
+	char		 notify[512];
+	char		 ret[512];
+	char		 event[64];		/* last event id / webhook-id */
+	int		 notified;
+};
+
+struct conn {
+	int	fd;
+	char	buf[BUF_MAX];
+	size_t	len;
+	int	stalled;	/* "timeout" failure: never answered */
+};
+
+static struct conn	conns[CONNS_MAX];
+static struct payment	*pays;
+static int		npays, port, quiet;
+static const char	*sandbox_key = "sandbox-secret-key-0001";
+static const char	*midtrans_key = "SB-Mid-server-fakepay0001";
+static const char	*xendit_key = "xnd_development_fakepay0001";
+static const char	*xendit_token = "fakepay-callback-token-0001";
+static const char	*xendit_signing;
+static char		 xendit_callback[512];
+static int		 fail_count;
+static char		 fail_mode[16];
+static volatile sig_atomic_t stop;
+static int		listen_fd = -1;
+
+/* ------------------------------------------------------------- helpers */
+
+static void
+hex(const unsigned char *in, size_t n, char *out)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		snprintf(out + i * 2, 3, "%02x", in[i]);
+}
+
+static void
+random_hex(char *out, size_t bytes)
+{
+	unsigned char	b[32];
+
+	RAND_bytes(b, (int)bytes);
+	hex(b, bytes, out);
+}
+
+static void
+hmac256_hex(const char *key, const char *msg, char out[65])
+{
+	unsigned char	md[32];
+	unsigned int	len = sizeof(md);
+
+	HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg,
+	    strlen(msg), md, &len);
+	hex(md, 32, out);
+}
+
+static void
+sha512_hex(const char *msg, char out[129])
+{
+	unsigned char	md[64];
+	unsigned int	len = sizeof(md);
+
+	EVP_Digest(msg, strlen(msg), md, &len, EVP_sha512(), NULL);
+	hex(md, 64, out);
+}
+
+/* The value of "key" in a flat JSON object: string or number text. */
+static int
+jget(const char *body, const char *key, char *out, size_t len)
+{
+	char		 pat[96];
+	const char	*p;
+	size_t		 n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	if ((p = strstr(body, pat)) == NULL)
+		return (-1);
+	p += strlen(pat);
+	while (*p == ' ' || *p == ':')
+		p++;
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"' && n + 1 < len; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			out[n++] = *p;
+		}
+		if (*p != '"')
+			return (-1);
+	} else {
+		while (*p != '\0' && strchr(",} \n", *p) == NULL && n + 1 < len)
+			out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return (n > 0 || p[-1] == '"' ? 0 : -1);
+}
+
+static const char *
+header(const char *req, const char *name)
+{
+	static char	 val[600];
+	const char	*p = req;
+	size_t		 n = strlen(name), i;
+
+	while ((p = strchr(p, '\n')) != NULL) {
+		p++;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			for (i = 0; p[i] != '\r' && p[i] != '\n' && p[i] != '\0' &&
+			    i + 1 < sizeof(val); i++)
+				val[i] = p[i];
+			val[i] = '\0';
+			return (val);
+		}
+	}
+	return (NULL);
+}
+
+static int
+basic_ok(const char *req, const char *user)
+{
+	const char	*h = header(req, "Authorization");
+	char		 plain[256];
+	unsigned char	 enc[400];
+
+	snprintf(plain, sizeof(plain), "%s:", user);
+	EVP_EncodeBlock(enc, (const unsigned char *)plain, (int)strlen(plain));
+	return (h != NULL && !strncmp(h, "Basic ", 6) &&
+	    !strcmp(h + 6, (const char *)enc));
+}
+
+static void
+rupiah(long long v, char *out, size_t len)
+{
+	char	d[32];
+	size_t	n, i, o = 0;
+
+	n = (size_t)snprintf(d, sizeof(d), "%lld", v);
+	out[o++] = 'R';
+	out[o++] = 'p';
+	for (i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[o++] = '.';
+		out[o++] = d[i];
+	}
+	out[o] = '\0';
+}
+
+static void
+iso(long long t, char *out, size_t len)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+/* ------------------------------------------------------------ replies */
+
+static void
+reply(struct conn *c, int status, const char *type, const char *body,
+    const char *extra)
+{
+	char	head[1024];
+	int	n;
+
+	n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: %s"
+	    "\r\nContent-Length: %zu\r\n%s\r\n", status, status < 300 ? "OK" :
+	    status < 400 ? "See Other" : "Error", type, strlen(body),
+	    extra ? extra : "");
+	if (write(c->fd, head, (size_t)n) != n ||
+	    write(c->fd, body, strlen(body)) != (ssize_t)strlen(body)) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
+static void
+json(struct conn *c, int status, const char *body)
+{
+	reply(c, status, "application/json", body, NULL);
+}
+
+/* ------------------------------------------------------- notifications */
+
+/*
+ * Deliver in a child: POST to url, up to 6 tries at 0, 1, 2, 4, 8, 16 s
+ * until a 2xx.  Sandbox notifications are re-signed for each try.
+ */
+static void
+deliver(const struct payment *p, const char *url, const char *body,
+    const char *headers)
+{
+	struct sockaddr_in	sa;
+	char			host[256], path[512], req[8192], resp[512];
+	char			ts[32], sig[65], msg[4200], hdr[1024];
+	int			fd, tport, tries, status;
+	ssize_t			n;
+
+	if (fork() != 0)
+		return;
+	/* The child must not hold the gateway's sockets open. */
+	for (tries = 0; tries < CONNS_MAX; tries++) {
+		if (conns[tries].fd != -1)
+			close(conns[tries].fd);
+	}
+	close(listen_fd);
+	if (sscanf(url, "http://%255[^:/]:%d%511s", host, &tport, path) != 3)
+		_exit(1);
+	for (tries = 0; tries < 6; tries++) {
+		if (tries > 0)
+			sleep(1u << (tries - 1));
+		snprintf(hdr, sizeof(hdr), "%s", headers);
+		if (p->who == SANDBOX) {
+			snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+			snprintf(msg, sizeof(msg), "%s.%s", ts, body);
+			hmac256_hex(sandbox_key, msg, sig);
+			snprintf(hdr, sizeof(hdr), "X-Sandbox-Timestamp: %s\r\n"
+			    "X-Sandbox-Signature: %s\r\n", ts, sig);
+		}
+		n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\n"
+		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+		    "Connection: close\r\n%s\r\n%s", path, host, strlen(body),
+		    hdr, body);
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)tport);
+		inet_pton(AF_INET, host, &sa.sin_addr);
+		status = 0;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    write(fd, req, (size_t)n) == n &&
+		    (n = read(fd, resp, sizeof(resp) - 1)) > 0) {
+			resp[n] = '\0';
+			sscanf(resp, "HTTP/1.1 %d", &status);
+		}
+		close(fd);
+		if (status >= 200 && status < 300)
+			_exit(0);
+	}
+	_exit(1);
+}
+
+static void
+sandbox_body(const struct payment *p, char *out, size_t len)
+{
+	long long	now = (long long)time(NULL);
+
+	/* The timestamp is replaced per try in deliver(); keep them equal. */
+	snprintf(out, len, "{\"event_id\": \"%s\", \"order_id\": \"%s\", "
+	    "\"payment_id\": \"%s\", \"status\": \"%s\", \"amount\": %lld, "
+	    "\"paid_at\": %lld, \"timestamp\": %lld}", p->event, p->order, p->id,
+	    p->status, p->amount, p->paid_at, now);
+}
+
+static const char *
+mt_status(const struct payment *p, const char **code)
+{
+	if (!strcmp(p->status, "paid")) {
+		*code = "200";
+		return ("settlement");
+	}
+	if (!strcmp(p->status, "declined")) {
+		*code = "202";
+		return ("deny");
+	}
+	if (!strcmp(p->status, "cancelled")) {
+		*code = "200";
+		return ("cancel");
+	}
+	if (!strcmp(p->status, "expired") || (!strcmp(p->status, "pending") &&
+	    p->expires < (long long)time(NULL))) {
+		*code = "407";
+		return ("expire");
+	}
+	*code = "201";
+	return ("pending");
+}
+
+static void
+midtrans_body(const struct payment *p, char *out, size_t len)
+{
+	const char	*code, *st = mt_status(p, &code);
+	char		 gross[32], msg[512], sig[129], when[32];
+	time_t		 t = (time_t)(p->paid_at ? p->paid_at : time(NULL));
+	struct tm	 tm;
+
+	snprintf(gross, sizeof(gross), "%lld.00", p->amount);
+	snprintf(msg, sizeof(msg), "%s%s%s%s", p->order, code, gross,
+	    midtrans_key);
+	sha512_hex(msg, sig);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(out, len, "{\"transaction_time\": \"%s\", "
+	    "\"transaction_status\": \"%s\", \"transaction_id\": \"%s\", "
+	    "\"status_message\": \"midtrans payment notification\", "
+	    "\"status_code\": \"%s\", \"signature_key\": \"%s\", "
+	    "\"payment_type\": \"bank_transfer\", \"order_id\": \"%s\", "
+	    "\"merchant_id\": \"G000FAKEPAY\", \"gross_amount\": \"%s\", "
+	    "\"fraud_status\": \"accept\", \"currency\": \"IDR\"}", when, st,
+	    p->id, code, sig, p->order, gross);
+}
+
+static const char *
+xn_status(const struct payment *p)
+{
+	if (!strcmp(p->status, "paid"))
+		return ("PAID");
+	if (!strcmp(p->status, "expired") || strcmp(p->status, "pending") ||
+	    p->expires < (long long)time(NULL))
+		return ("EXPIRED");
+	return ("PENDING");
+}
+
+static void
+xendit_body(const struct payment *p, char *out, size_t len)
+{
+	char	paid[40], created[40];
+
+	iso(p->paid_at ? p->paid_at : (long long)time(NULL), paid,
+	    sizeof(paid));
+	iso(p->expires - 3600, created, sizeof(created));
+	snprintf(out, len, "{\"id\": \"%s\", \"external_id\": \"%s\", "
+	    "\"user_id\": \"fakepay-user\", \"is_high\": false, "
+	    "\"payment_method\": \"BANK_TRANSFER\", \"status\": \"%s\", "
+	    "\"merchant_name\": \"HydroSync Fakepay\", \"amount\": %lld, "
+	    "\"paid_amount\": %lld, \"bank_code\": \"BCA\", \"paid_at\": "
+	    "\"%s\", \"payment_channel\": \"BCA\", \"payment_destination\": "
+	    "\"8808123456789012\", \"currency\": \"IDR\", \"created\": \"%s\", "
+	    "\"updated\": \"%s\"}", p->id, p->order, xn_status(p), p->amount,
+	    p->amount, paid, created, paid);
+}
+
+/* Send (or resend, keeping the event id) p's current notification. */
+static void
+notify(struct payment *p, int fresh)
+{
+	char	body[4096], hdr[1024], sig[65], msg[4200], ts[32];
+
+	if (fresh || p->event[0] == '\0') {
+		if (p->who == SANDBOX) {
+			memcpy(p->event, "evt_", 4);
+			random_hex(p->event + 4, 8);
+		} else {
+			random_hex(p->event, 16);
+		}
+	}
+	hdr[0] = '\0';
+	if (p->who == SANDBOX) {
+		sandbox_body(p, body, sizeof(body));
+		if (p->notify[0])
+			deliver(p, p->notify, body, "");
+	} else if (p->who == MIDTRANS) {
+		midtrans_body(p, body, sizeof(body));
+		if (p->notify[0])
+			deliver(p, p->notify, body, "");
+	} else {
+		xendit_body(p, body, sizeof(body));
+		snprintf(hdr, sizeof(hdr), "x-callback-token: %s\r\n"
+		    "webhook-id: %s\r\n", xendit_token, p->event);
+		if (xendit_signing != NULL) {
+			snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+			snprintf(msg, sizeof(msg), "%s.%s", ts, body);
+			hmac256_hex(xendit_signing, msg, sig);
+			snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
+			    "X-Callback-Timestamp: %s\r\nX-Callback-Signature: "
+			    "%s\r\n", ts, sig);
+		}
+		if (xendit_callback[0])
+			deliver(p, xendit_callback, body, hdr);
+	}
+	p->notified++;
+}
+
+/* ------------------------------------------------------------- payments */
+
+static struct payment *
+by_order(const char *order, enum who who)
+{
+	int	i;
+
+	for (i = npays - 1; i >= 0; i--) {
+		if (!strcmp(pays[i].order, order) && (who == 0 ||
+		    pays[i].who == who))
+			return (&pays[i]);
+	}
+	return (NULL);
+}
+
+static struct payment *
+by_id(const char *id)
+{
+	int	i;
+
+	for (i = npays - 1; i >= 0; i--) {
+		if (!strcmp(pays[i].id, id) || !strcmp(pays[i].token, id))
+			return (&pays[i]);
+	}
+	return (NULL);
+}
+
+static struct payment *
+add(enum who who, const char *order, long long amount)
+{
+	struct payment	*p;
+
+	if (npays == PAYMENTS_MAX)
+		return (NULL);
+	p = &pays[npays++];
+	memset(p, 0, sizeof(*p));
+	p->who = who;
+	snprintf(p->order, sizeof(p->order), "%s", order);
+	p->amount = amount;
+	snprintf(p->status, sizeof(p->status), "pending");
+	p->expires = (long long)time(NULL) + 3600;
+	return (p);
+}
+
+static void
+settle(struct payment *p, const char *status)
+{
+	snprintf(p->status, sizeof(p->status), "%s", status);
+	if (!strcmp(status, "paid"))
+		p->paid_at = (long long)time(NULL);
+}
+
+/* A sandbox pending payment past its expiry reads as expired. */
+static const char *
+sb_status(const struct payment *p)
+{
+	if (!strcmp(p->status, "pending") && p->expires < (long long)time(NULL))
+		return ("expired");
+	return (p->status);
+}
+
+static void
+sandbox_json(const struct payment *p, char *out, size_t len)
+{
+	snprintf(out, len, "{\"id\": \"%s\", \"order_id\": \"%s\", \"status\": "
+	    "\"%s\", \"amount\": %lld, \"pay_url\": \"http://127.0.0.1:%d/"
+	    "sandbox/pay/%s\", \"va_number\": \"8808%012lld\", \"qris\": "
+	    "\"00020101021226570011ID.FAKEPAY%s5204482953033605802ID\", "
+	    "\"payment_code\": \"%012lld\", \"expires_at\": %lld%s}", p->id,
+	    p->order, sb_status(p), p->amount, port, p->id,
+	    (long long)(p - pays) + 1, p->id, (long long)(p - pays) + 1,
+	    p->expires * 1000, p->paid_at ? ", \"paid_at\": " : "");
+	if (p->paid_at)
+		snprintf(out + strlen(out) - 1, len - strlen(out) + 1,
+		    "%lld}", p->paid_at);
+}
+
+static void
+invoice_json(const struct payment *p, char *out, size_t len)
+{
+	char	exp[40], paid[40];
+
+	iso(p->expires, exp, sizeof(exp));
+	iso(p->paid_at, paid, sizeof(paid));
+	snprintf(out, len, "{\"id\": \"%s\", \"external_id\": \"%s\", "
+	    "\"user_id\": \"fakepay-user\", \"status\": \"%s\", "
+	    "\"merchant_name\": \"HydroSync Fakepay\", \"amount\": %lld, "
+	    "\"invoice_url\": \"http://127.0.0.1:%d/web/invoices/%s\", "
+	    "\"expiry_date\": \"%s\", \"currency\": \"IDR\"%s%s%s%s}", p->id,
+	    p->order, xn_status(p), p->amount, port, p->id, exp,
+	    p->paid_at ? ", \"paid_amount\": " : "", "", p->paid_at ?
+	    "" : "", "");
+	if (p->paid_at)
+		snprintf(out + strlen(out) - 1, len - strlen(out) + 1,
+		    "%lld, \"paid_at\": \"%s\", \"payment_method\": "
+		    "\"BANK_TRANSFER\", \"payment_channel\": \"BCA\"}",
+		    p->amount, paid);
+}
+
+/* ------------------------------------------------------------ handlers */
+
+/* The next provider API call fails as /_control/fail asked. */
+static int
+failing(struct conn *c)
+{
+	if (fail_count <= 0)
+		return (0);
+	fail_count--;
+	if (!strcmp(fail_mode, "timeout")) {
+		c->stalled = 1;
+		return (1);
+	}
+	json(c, 500, "{\"error\": \"injected failure\"}");
+	return (1);
+}
+
+static void
+pay_page(struct conn *c, struct payment *p, const char *base)
+{
+	char	page[4096], amount[48];
+
+	rupiah(p->amount, amount, sizeof(amount));
+	snprintf(page, sizeof(page), "<!doctype html><html lang=\"id\"><head>"
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width="
+	    "device-width\"><title>Pembayaran %s</title><style>body{font:16px "
+	    "system-ui,sans-serif;max-width:24em;margin:2em auto}button{font:"
+	    "inherit;padding:.6em 1.2em;margin-right:.5em}</style></head><body>"
+	    "<h1>%s</h1><p>Order <b>%s</b></p><p>Jumlah: <b>%s</b></p>"
+	    "<p>Status: %s</p><form method=\"post\" action=\"%s/pay\" "
+	    "style=\"display:inline\"><button>Bayar</button></form><form "
+	    "method=\"post\" action=\"%s/decline\" style=\"display:inline\">"
+	    "<button>Tolak</button></form></body></html>",
+	    p->order, p->who == SANDBOX ? "Sandbox" : p->who == MIDTRANS ?
+	    "Midtrans (fake)" : "Xendit (fake)", p->order, amount, p->status,
+	    base, base);
+	reply(c, 200, "text/html; charset=utf-8", page, NULL);
+}
+
+static void
+pay_action(struct conn *c, struct payment *p, int pay)
+{
+	char	loc[700];
+
+	if (!strcmp(p->status, "pending")) {
+		settle(p, pay ? "paid" : p->who == XENDIT ? "expired" :
+		    "declined");
+		notify(p, 1);
+	}
+	if (p->ret[0] == '\0') {
+		reply(c, 200, "text/html; charset=utf-8", pay ?
+		    "<p>Pembayaran berhasil.</p>" : "<p>Pembayaran ditolak.</p>",
+		    NULL);
+		return;
+	}
+	snprintf(loc, sizeof(loc), "Location: %s%sorder_id=%s&status=%s\r\n",
+	    p->ret, strchr(p->ret, '?') ? "&" : "?", p->order, p->status);
+	reply(c, 303, "text/html", "", loc);
+}
+
+static void
+sandbox_api(struct conn *c, const char *m, const char *path, const char *req,
+    const char *body)
+{
+	struct payment	*p;
+	char		 auth[300], order[128], amount[32], out[2048], tail[32];
+	char		 exp[32];
+
+	snprintf(auth, sizeof(auth), "Bearer %s", sandbox_key);
+	if (header(req, "Authorization") == NULL ||
+	    strcmp(header(req, "Authorization"), auth)) {
+		json(c, 401, "{\"error\": \"bad api key\"}");
+		return;
+	}
+	if (failing(c))
+		return;
+	if (!strcmp(m, "POST") && !strcmp(path, "/sandbox/v1/payments")) {
+		if (jget(body, "order_id", order, sizeof(order)) == -1 ||
+		    jget(body, "amount", amount, sizeof(amount)) == -1 ||
+		    atoll(amount) <= 0) {
+			json(c, 400, "{\"error\": \"order_id and a positive "
+			    "amount are required\"}");
+			return;
+		}
+		if ((p = by_order(order, SANDBOX)) != NULL) {
+			if (p->amount != atoll(amount)) {
+				json(c, 409, "{\"error\": \"order_id used with "
+				    "another amount\"}");
+				return;
+			}
+			sandbox_json(p, out, sizeof(out));
+			json(c, 200, out);
+			return;
+		}
+		if ((p = add(SANDBOX, order, atoll(amount))) == NULL) {
+			json(c, 503, "{\"error\": \"full\"}");
+			return;
+		}
+		memcpy(p->id, "sbx_", 4);
+		random_hex(p->id + 4, 8);
+		jget(body, "notify_url", p->notify, sizeof(p->notify));
+		jget(body, "return_url", p->ret, sizeof(p->ret));
+		if (jget(body, "expires_at", exp, sizeof(exp)) == 0 &&
+		    atoll(exp) > 0)
+			p->expires = atoll(exp) / 1000;
+		sandbox_json(p, out, sizeof(out));
+		json(c, 201, out);
+		return;
+	}
+	tail[0] = '\0';
+	if (sscanf(path, "/sandbox/v1/payments/%127[^/]%31s", order,
+	    tail) < 1 || (p = by_order(order, SANDBOX)) == NULL) {
+		json(c, 404, "{\"error\": \"no such payment\"}");
+		return;
+	}
+	if (!strcmp(m, "POST") && !strcmp(tail, "/cancel")) {
+		if (!strcmp(p->status, "paid")) {
+			json(c, 409, "{\"error\": \"already paid\"}");
+			return;
+		}
+		settle(p, "cancelled");
+	}
+	sandbox_json(p, out, sizeof(out));
+	json(c, 200, out);
+}
+
+static void
+midtrans_api(struct conn *c, const char *m, const char *path, const char *req,
+    const char *body)
+{
+	struct payment	*p;
+	const char	*code, *st;
+	char		 order[128], amount[32], out[2048], tail[32], id[40];
+
+	if (!basic_ok(req, midtrans_key)) {
+		json(c, 401, "{\"error_messages\": [\"Access denied due to "
+		    "unauthorized transaction\"]}");
+		return;
+	}
+	if (failing(c))
+		return;
+	if (!strcmp(m, "POST") && !strcmp(path, "/snap/v1/transactions")) {
+		if (jget(body, "order_id", order, sizeof(order)) == -1 ||
+		    jget(body, "gross_amount", amount, sizeof(amount)) == -1 ||
+		    atoll(amount) <= 0) {
+			json(c, 400, "{\"error_messages\": [\"transaction_"
+			    "details.order_id and gross_amount are required\"]}");
+			return;
+		}
+		if (by_order(order, MIDTRANS) != NULL) {
+			json(c, 400, "{\"error_messages\": [\"transaction_"
+			    "details.order_id has already been taken\"]}");
+			return;
+		}
+		if ((p = add(MIDTRANS, order, atoll(amount))) == NULL) {
+			json(c, 503, "{\"error_messages\": [\"full\"]}");
+			return;
+		}
+		random_hex(id, 16);
+		snprintf(p->id, sizeof(p->id), "%.8s-%.4s-%.4s-%.4s-%.12s", id,
+		    id + 8, id + 12, id + 16, id + 20);
+		random_hex(id, 16);
+		snprintf(p->token, sizeof(p->token), "%.8s-%.4s-%.4s-%.4s-%.12s",
+		    id, id + 8, id + 12, id + 16, id + 20);
+		if (header(req, "X-Override-Notification") != NULL)
+			snprintf(p->notify, sizeof(p->notify), "%s",
+			    header(req, "X-Override-Notification"));
+		jget(body, "finish", p->ret, sizeof(p->ret));
+		snprintf(out, sizeof(out), "{\"token\": \"%s\", \"redirect_url\": "
+		    "\"http://127.0.0.1:%d/snap/v2/vtweb/%s\"}", p->token, port,
+		    p->token);
+		json(c, 201, out);
+		return;
+	}
+	tail[0] = '\0';
+	if (sscanf(path, "/v2/%127[^/]%31s", order, tail) < 1 ||
+	    (p = by_order(order, MIDTRANS)) == NULL) {
+		json(c, 404, "{\"status_code\": \"404\", \"status_message\": "
+		    "\"Transaction doesn't exist.\"}");
+		return;
+	}
+	if (!strcmp(m, "POST") && !strcmp(tail, "/cancel")) {
+		if (!strcmp(p->status, "paid")) {
+			json(c, 412, "{\"status_code\": \"412\", "
+			    "\"status_message\": \"Merchant cannot modify the "
+			    "status of the transaction\"}");
+			return;
+		}
+		settle(p, "cancelled");
+	}
+	st = mt_status(p, &code);
+	(void)st;
+	midtrans_body(p, out, sizeof(out));
+	json(c, 200, out);
+}
+
+static void
+xendit_api(struct conn *c, const char *m, const char *path, const char *req,
+    const char *body)
+{
+	struct payment	*p;
+	char		 order[128], amount[32], out[2048], id[64], dur[32];
+
+	if (!basic_ok(req, xendit_key)) {
+		json(c, 401, "{\"error_code\": \"INVALID_API_KEY\", "
+		    "\"message\": \"API key is not authorized\"}");
+		return;
+	}
+	if (failing(c))
+		return;
+	if (!strcmp(m, "POST") && !strcmp(path, "/v2/invoices")) {
+		if (jget(body, "external_id", order, sizeof(order)) == -1 ||
+		    jget(body, "amount", amount, sizeof(amount)) == -1 ||
+		    atoll(amount) <= 0) {
+			json(c, 400, "{\"error_code\": \"API_VALIDATION_ERROR\", "
+			    "\"message\": \"external_id and amount are "
+			    "required\"}");
+			return;
+		}
+		if ((p = add(XENDIT, order, atoll(amount))) == NULL) {
+			json(c, 503, "{\"error_code\": \"SERVER_ERROR\"}");
+			return;
+		}
+		random_hex(p->id, 12);
+		if (jget(body, "invoice_duration", dur, sizeof(dur)) == 0 &&
+		    atoll(dur) > 0)
+			p->expires = (long long)time(NULL) + atoll(dur);
+		jget(body, "success_redirect_url", p->ret, sizeof(p->ret));
+		invoice_json(p, out, sizeof(out));
+		json(c, 200, out);
+		return;
+	}
+	if ((sscanf(path, "/v2/invoices/%63s", id) == 1 ||
+	    sscanf(path, "/invoices/%63[^/]/expire!", id) == 1) &&
+	    (p = by_id(id)) != NULL && p->who == XENDIT) {
+		if (!strcmp(m, "POST") && strstr(path, "/expire!") != NULL &&
+		    !strcmp(p->status, "pending"))
+			settle(p, "expired");
+		invoice_json(p, out, sizeof(out));
+		json(c, 200, out);
+		return;
+	}
+	json(c, 404, "{\"error_code\": \"INVOICE_NOT_FOUND_ERROR\"}");
+}
+
+static void
+control(struct conn *c, const char *m, const char *path, const char *query,
+    const char *body)
+{
+	struct payment	*p;
+	char		 order[128], out[256], *list;
+	size_t		 off, cap;
+	int		 i;
+
+	if (!strcmp(path, "/_control/fail")) {
+		const char *mode = strstr(query, "mode=");
+		const char *count = strstr(query, "count=");
+
+		snprintf(fail_mode, sizeof(fail_mode), "%.*s", mode ?
+		    (int)strcspn(mode + 5, "&") : 0, mode ? mode + 5 : "");
+		fail_count = !strcmp(fail_mode, "ok") ? 0 : count ?
+		    atoi(count + 6) : 1;
+		json(c, 200, "{\"ok\": true}");
+		return;
+	}
+	if (!strcmp(path, "/_control/xendit/callback_url")) {
+		snprintf(xendit_callback, sizeof(xendit_callback), "%.500s",
+		    body);
+		json(c, 200, "{\"ok\": true}");
+		return;
+	}
+	if (!strcmp(path, "/_control/payments")) {
+		cap = 64 + (size_t)npays * 256;
+		list = malloc(cap);
+		off = (size_t)snprintf(list, cap, "[");
+		for (i = 0; i < npays; i++)
+			off += (size_t)snprintf(list + off, cap - off, "%s{"
+			    "\"provider\": \"%s\", \"order_id\": \"%s\", \"id\": "
+			    "\"%s\", \"amount\": %lld, \"status\": \"%s\"}",
+			    i ? ", " : "", pays[i].who == SANDBOX ? "sandbox" :
+			    pays[i].who == MIDTRANS ? "midtrans" : "xendit",
+			    pays[i].order, pays[i].id, pays[i].amount,
+			    pays[i].status);
+		snprintf(list + off, cap - off, "]");
+		json(c, 200, list);
+		free(list);
+		return;
+	}
+	if (sscanf(path, "/_control/%*[a-z]/%127s", order) != 1 ||
+	    (p = by_order(order, 0)) == NULL) {
+		json(c, 404, "{\"error\": \"no such order\"}");
+		return;
+	}
+	(void)m;
+	if (!strncmp(path, "/_control/pay/", 14)) {
+		settle(p, "paid");
+		if (strstr(query, "notify=0") == NULL)
+			notify(p, 1);
+	} else if (!strncmp(path, "/_control/decline/", 18)) {
+		settle(p, "declined");
+		notify(p, 1);
+	} else if (!strncmp(path, "/_control/expire/", 17)) {
+		settle(p, "expired");
+		notify(p, 1);
+	} else if (!strncmp(path, "/_control/resend/", 17)) {
+		notify(p, 0);
+	} else {
+		json(c, 404, "{\"error\": \"unknown control\"}");
+		return;
+	}
+	snprintf(out, sizeof(out), "{\"ok\": true, \"status\": \"%s\"}",
+	    p->status);
+	json(c, 200, out);
+}
+
+static void
+handle(struct conn *c, char *req, const char *body)
+{
+	struct payment	*p;
+	char		 m[8], target[1024], path[1024], base[256], id[128];
+	char		 act[16];
+	const char	*query;
+	char		*q;
+
+	if (sscanf(req, "%7s %1023s", m, target) != 2) {
+		json(c, 400, "{\"error\": \"bad request\"}");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s", target);
+	if ((q = strchr(path, '?')) != NULL)
+		*q++ = '\0';
+	query = q ? q : "";
+	if (!quiet)
+		fprintf(stderr, "fakepay: %s %s\n", m, target);
+	if (!strncmp(path, "/_control/", 10)) {
+		control(c, m, path, query, body);
+	} else if (!strncmp(path, "/sandbox/v1/", 12)) {
+		sandbox_api(c, m, path, req, body);
+	} else if (!strncmp(path, "/snap/v1/", 9) || !strncmp(path, "/v2/", 4)) {
+		if (!strncmp(path, "/v2/invoices", 12))
+			xendit_api(c, m, path, req, body);
+		else
+			midtrans_api(c, m, path, req, body);
+	} else if (!strncmp(path, "/invoices/", 10)) {
+		xendit_api(c, m, path, req, body);
+	} else if (sscanf(path, "/sandbox/pay/%127[^/]/%15s", id, act) >= 1 ||
+	    sscanf(path, "/snap/v2/vtweb/%127[^/]/%15s", id, act) >= 1 ||
+	    sscanf(path, "/web/invoices/%127[^/]/%15s", id, act) >= 1) {
+		if ((p = by_id(id)) == NULL) {
+			reply(c, 404, "text/html", "<p>Tidak ditemukan</p>",
+			    NULL);
+			return;
+		}
+		snprintf(base, sizeof(base), "%.*s", (int)(strstr(path, id) -
+		    path + strlen(id)), path);
+		if (!strcmp(m, "GET"))
+			pay_page(c, p, base);
+		else
+			pay_action(c, p, strstr(path + strlen(base), "/pay") !=
+			    NULL);
+	} else {
+		json(c, 404, "{\"error\": \"not found\"}");
+	}
+}
+
+/* A whole request in c->buf?  Handle it and keep what follows. */
+static void
+consume(struct conn *c)
+{
+	char		*end, *cl;
+	size_t		 hlen, blen, total;
+	char		 body[BUF_MAX];
+
+	while (c->fd != -1 && !c->stalled) {
+		c->buf[c->len] = '\0';
+		if ((end = strstr(c->buf, "\r\n\r\n")) == NULL) {
+			if (c->len >= 16384) {
+				json(c, 431, "{\"error\": \"headers too big\"}");
+				close(c->fd);
+				c->fd = -1;
+			}
+			return;
+		}
+		hlen = (size_t)(end - c->buf) + 4;
+		cl = NULL;
+		{
+			const char *v = header(c->buf, "Content-Length");
+
+			blen = v ? strtoul(v, &cl, 10) : 0;
+		}
+		if (blen > 65536) {
+			json(c, 413, "{\"error\": \"body too big\"}");
+			close(c->fd);
+			c->fd = -1;
+			return;
+		}
+		total = hlen + blen;
+		if (c->len < total)
+			return;
+		memcpy(body, c->buf + hlen, blen);
+		body[blen] = '\0';
+		c->buf[hlen - 2] = '\0';
+		{
+			const char *conn = header(c->buf, "Connection");
+			int close_after = conn != NULL &&
+			    !strcasecmp(conn, "close");
+
+			handle(c, c->buf, body);
+			if (c->fd != -1 && close_after && !c->stalled) {
+				close(c->fd);
+				c->fd = -1;
+			}
+		}
+		if (c->fd == -1 || c->stalled)
+			return;
+		memmove(c->buf, c->buf + total, c->len - total);
+		c->len -= total;
+	}
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: hs-fakepay --port N [--sandbox-key K] "
+	    "[--midtrans-key K] [--xendit-key K] [--xendit-token T] "
+	    "[--xendit-signing-key K] [--xendit-callback URL] [--quiet]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_in	 sa;
+	struct pollfd		 pfd[CONNS_MAX + 1];
+	socklen_t		 slen = sizeof(sa);
+	int			 lfd, i, n, one = 1, fd;
+	ssize_t			 r;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quiet")) {
+			quiet = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--port"))
+			port = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--sandbox-key"))
+			sandbox_key = argv[++i];
+		else if (!strcmp(argv[i], "--midtrans-key"))
+			midtrans_key = argv[++i];
+		else if (!strcmp(argv[i], "--xendit-key"))
+			xendit_key = argv[++i];
+		else if (!strcmp(argv[i], "--xendit-token"))
+			xendit_token = argv[++i];
+		else if (!strcmp(argv[i], "--xendit-signing-key"))
+			xendit_signing = argv[++i];
+		else if (!strcmp(argv[i], "--xendit-callback"))
+			snprintf(xendit_callback, sizeof(xendit_callback), "%s",
+			    argv[++i]);
+		else
+			usage();
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* delivery children reap themselves */
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	if ((pays = calloc(PAYMENTS_MAX, sizeof(*pays))) == NULL)
+		return (1);
+	lfd = listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(lfd, 256) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &slen) == -1) {
+		perror("hs-fakepay");
+		return (1);
+	}
+	port = ntohs(sa.sin_port);
+	printf("hs-fakepay listening on 127.0.0.1:%d\n", port);
+	fflush(stdout);
+	for (i = 0; i < CONNS_MAX; i++)
+		conns[i].fd = -1;
+	while (!stop) {
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < CONNS_MAX; i++) {
+			pfd[i + 1].fd = conns[i].fd;
+			pfd[i + 1].events = POLLIN;
+		}
+		if ((n = poll(pfd, CONNS_MAX + 1, 500)) <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			fd = accept(lfd, NULL, NULL);
+			for (i = 0; fd != -1 && i < CONNS_MAX; i++) {
+				if (conns[i].fd == -1) {
+					conns[i].fd = fd;
+					conns[i].len = 0;
+					conns[i].stalled = 0;
+					break;
+				}
+			}
+			if (fd != -1 && i == CONNS_MAX)
+				close(fd);
+		}
+		for (i = 0; i < CONNS_MAX; i++) {
+			if (conns[i].fd == -1 || !(pfd[i + 1].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(conns[i].fd, conns[i].buf + conns[i].len,
+			    BUF_MAX - 1 - conns[i].len);
+			if (r <= 0) {
+				close(conns[i].fd);
+				conns[i].fd = -1;
+				continue;
+			}
+			conns[i].len += (size_t)r;
+			consume(&conns[i]);
+		}
+	}
+	return (0);
+}
