@@ -56,9 +56,9 @@ fi
 if ! grep -q '^plugin vault ' "$conf"; then
 	cat >>"$conf" <<CONF
 
-# Vending (added by make run): the public address payment providers call
-# back, the soft HSM, and demo payment providers served by hs-fakepay.
-public_url http://127.0.0.1:$HS_PORT
+# Vending (added by make run): the soft HSM and demo payment providers
+# served by hs-fakepay.  Providers call back http://127.0.0.1:PORT (the
+# default public_url; HS_PORT changes it).
 plugin vault hsm $top/build/plugins/hsm/soft.so
 set vault keystore $top/var/keys/keys.hsks
 set vault master_key file:$top/var/keys/master

@@ -6,8 +6,6 @@
 
 #include "cache/cache.h"
 #include "chat/chat.h"
-#include "jobs/jobs.h"
-#include "notify/notify.h"
 #include "db/listen.h"
 #include "obs/log.h"
 
@@ -163,20 +161,7 @@ on_notify(const char *channel, const char *payload)
 {
 	char	key[CACHE_KEY_MAX];
 
-	/*
-	 * The worker's one LISTEN connection also carries "a job was
-	 * enqueued" (migration 0010) and "a notice was queued" (0011), which
-	 * wake the job runner and the outbox dispatcher, and chat and push
-	 * events for this worker's WebSocket clients.
-	 */
-	if (!strcmp(channel, "hs_jobs")) {
-		hs_jobs_wake();
-		return;
-	}
-	if (!strcmp(channel, "hs_outbox")) {
-		hs_notify_wake();
-		return;
-	}
+	/* The worker's one LISTEN connection also carries chat and push. */
 	if (!strcmp(channel, "hs_chat") || !strcmp(channel, "hs_push")) {
 		hs_chat_notify(channel, payload);
 		return;
@@ -212,10 +197,10 @@ on_reset(void)
 int
 hs_cache_setup(const char *conninfo)
 {
-	static const char *const channels[] = { "hs_cache", "hs_jobs",
-	    "hs_outbox", "hs_chat", "hs_push" };
+	static const char *const channels[] = { "hs_cache", "hs_chat",
+	    "hs_push" };
 
 	hs_cache_principals = hs_cache_new("principals", 8192, 30000);
 	hs_cache_meters = hs_cache_new("meters", 16384, 30000);
-	return (hs_listen_setup(conninfo, channels, 5, on_notify, on_reset));
+	return (hs_listen_setup(conninfo, channels, 3, on_notify, on_reset));
 }

@@ -171,6 +171,24 @@ claimed(void *arg, PGresult *res, const char *error, const char *state)
 }
 
 void
+hs_job_done_in_sql(struct hs_job *job)
+{
+	if (job->finished)
+		fatal("job %lld finished twice", (long long)job->id);
+	job->finished = 1;
+	hs_metrics_self()->jobs_done++;
+	free(job->payload);
+	free(job);
+	inflight--;
+}
+
+const char *
+hs_jobs_worker(void)
+{
+	return (lease_owner);
+}
+
+void
 hs_jobs_wake(void)
 {
 	poll_jobs(NULL, 0);

@@ -51,8 +51,19 @@ void	hs_job_finish(struct hs_job *job, int ok, const char *error,
 	    uint32_t retry_after_ms, int permanent);
 
 /*
- * A job was enqueued somewhere (NOTIFY hs_jobs): claim now rather than at
- * the next poll, so a paid purchase is vended in milliseconds.
+ * A handler finished its job inside its own last SQL statement (the
+ * vend job marks itself done in the transaction that stores the token,
+ * saving a commit): release it here without another query.
+ */
+void	hs_job_done_in_sql(struct hs_job *job);
+
+/* This worker's lease name, for SQL that finishes a job itself. */
+const char	*hs_jobs_worker(void);
+
+/*
+ * This worker just enqueued a job (a payment marked paid): claim now
+ * rather than at the next poll, so the token follows in milliseconds.
+ * Other workers and nodes find it at their next poll.
  */
 void	hs_jobs_wake(void);
 

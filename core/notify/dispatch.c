@@ -244,12 +244,6 @@ tick(void *arg, u_int64_t now)
 		dispatch_channel(&channels[i]);
 }
 
-void
-hs_notify_wake(void)
-{
-	tick(NULL, 0);
-}
-
 static void
 swept(void *arg, PGresult *res, const char *error, const char *state)
 {

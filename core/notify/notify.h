@@ -23,9 +23,6 @@ void	hs_notify_setup(const struct hs_config *conf, const char *worker_name,
 /* Job kinds (before hs_jobs_setup). */
 void	hs_notify_jobs_register(void);
 
-/* Something was queued (NOTIFY hs_outbox): dispatch now. */
-void	hs_notify_wake(void);
-
 /* telemetry.c: the meter key master, and K for one meter. */
 int	hs_notify_meter_keys(const char *value);
 void	hs_notify_meter_key(uint32_t ble_id, uint8_t k[16]);

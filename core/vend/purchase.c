@@ -27,6 +27,7 @@
 #include "db/db.h"
 #include "http/body.h"
 #include "http/routes.h"
+#include "jobs/jobs.h"
 #include "obs/log.h"
 #include "server/server.h"
 #include "vend/vend.h"
@@ -529,6 +530,9 @@ hs_vend_purchase_create(struct hs_req *r)
 	case 5:
 		if (r->error[0] != '\0')
 			return (hs_vend_db_error(r));
+		/* A counter sale was paid at once: vend now. */
+		if (p->counter)
+			hs_jobs_wake();
 		return (hs_reply(r, 201, "application/json",
 		    PQgetvalue(r->res, 0, 0),
 		    (size_t)PQgetlength(r->res, 0, 0)));

@@ -95,7 +95,9 @@ vend_stored(void *arg, PGresult *res, const char *error, const char *state)
 	}
 	PQclear(res);
 	hs_fault("vend.after_store");
-	vend_finish(v, 1, NULL, 0, 0);
+	/* hs_vend_store marked the job done in the same transaction. */
+	hs_job_done_in_sql(v->job);
+	vend_free(v);
 }
 
 /* Ask the HSM plugins in order; the first that answers vends. */
@@ -135,8 +137,8 @@ vend_inputs(void *arg, PGresult *res, const char *error, const char *state)
 	struct vend		*v = arg;
 	struct hs_hsm_meter	 m;
 	struct hs_hsm_token	 t;
-	const char		*params[3];
-	char			 why[160];
+	const char		*params[5];
+	char			 why[160], job[24];
 	long long		 paid_for;
 
 	(void)state;
@@ -206,11 +208,14 @@ vend_inputs(void *arg, PGresult *res, const char *error, const char *state)
 	}
 	PQclear(res);
 	hs_fault("vend.after_hsm");
+	snprintf(job, sizeof(job), "%lld", (long long)v->job->id);
 	params[0] = v->purchase;
 	params[1] = v->token;
 	params[2] = v->hsm;
-	if (hs_db_query("SELECT token, stored FROM hs_vend_store($1, $2, $3)",
-	    3, params, vend_stored, v) == -1)
+	params[3] = job;
+	params[4] = hs_jobs_worker();
+	if (hs_db_query("SELECT token, stored FROM hs_vend_store($1, $2, $3, "
+	    "$4, $5)", 5, params, vend_stored, v) == -1)
 		vend_finish(v, 0, "database queue full", 0, 0);
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "http/routes.h"
+#include "jobs/jobs.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "server/fault.h"
@@ -122,6 +123,8 @@ hs_vend_webhook(struct hs_req *r)
 	}
 	outcome = PQgetvalue(r->res, 0, 0);
 	hs_fault("payment.after_record");
+	if (!strcmp(outcome, "paid"))
+		hs_jobs_wake();
 	if (!strcmp(outcome, "duplicate"))
 		hs_metrics_self()->webhooks_duplicate++;
 	else

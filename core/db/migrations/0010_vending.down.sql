@@ -1,5 +1,3 @@
-DROP TRIGGER jobs_wake ON jobs;
-DROP FUNCTION hs_jobs_wake();
 DROP FUNCTION hs_api_reconciliation_runs(bigint, integer, integer);
 DROP FUNCTION hs_reconcile_finish(bigint);
 DROP FUNCTION hs_reconcile_item(bigint, bigint, text, text, bigint, text, text, boolean);
@@ -13,7 +11,8 @@ DROP FUNCTION hs_purchase_resend(text, bigint, bigint, bigint, text);
 DROP FUNCTION hs_purchase_cancel(text, bigint, bigint, bigint);
 DROP FUNCTION hs_purchase_refund(text, bigint, bigint, text, text);
 DROP FUNCTION hs_vend_refund_due(bigint, text);
-DROP FUNCTION hs_vend_store(bigint, text, text);
+DROP FUNCTION hs_vend_store(bigint, text, text, bigint, text);
+DROP FUNCTION hs_vend_after_store(bigint);
 DROP FUNCTION hs_vend_inputs(bigint);
 DROP FUNCTION hs_payment_event(text, text, text, text, text, bigint, text, text);
 DROP FUNCTION hs_purchase_create_failed(text, text, boolean);

@@ -546,11 +546,23 @@ LANGUAGE sql STABLE AS $$
      WHERE p.id = p_purchase;
 $$;
 
--- Store the token, once.  A second call (a retried job after a crash)
--- finds the first token and returns it unchanged.  A pending key change
--- delivered with this token moves the meter to its new key.  The
--- notification job and the push event commit with the token.
-CREATE FUNCTION hs_vend_store(p_purchase bigint, p_token text, p_hsm text)
+-- What follows a stored token, in its transaction: the notice to the
+-- customer.  Here a notify.token job; migration 0011, which brings the
+-- outbox, writes the notice directly.
+CREATE FUNCTION hs_vend_after_store(p_purchase bigint)
+RETURNS void LANGUAGE sql AS $$
+    SELECT NULL FROM (SELECT hs_job_enqueue('notify.token',
+        jsonb_build_object('purchase', p_purchase), 'token:' || p_purchase,
+        'vend')) x;
+$$;
+
+-- Store the token, once, and finish the vend job (p_job, leased by
+-- p_worker) in the same transaction: one commit per vend.  A second call
+-- (a retried job after a crash) finds the first token and returns it
+-- unchanged.  A pending key change delivered with this token moves the
+-- meter to its new key.  The customer's notice commits with the token.
+CREATE FUNCTION hs_vend_store(p_purchase bigint, p_token text, p_hsm text,
+                              p_job bigint, p_worker text)
 RETURNS TABLE (token text, stored boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -559,6 +571,9 @@ DECLARE
     v_token text;
 BEGIN
     SELECT * INTO p FROM purchases WHERE id = p_purchase FOR UPDATE;
+    UPDATE jobs SET state = 'done', finished_at = now(), last_error = NULL,
+           leased_until = NULL, leased_by = NULL
+     WHERE id = p_job AND leased_by = p_worker AND state = 'running';
     SELECT t.token INTO v_token FROM tokens t WHERE t.purchase_id = p.id;
     IF FOUND THEN
         token := v_token;
@@ -587,11 +602,7 @@ BEGIN
                updated_at = now()
          WHERE id = p.meter_id;
     END IF;
-    PERFORM hs_job_enqueue('notify.token',
-        jsonb_build_object('purchase', p.id), 'token:' || p.id, 'vend');
-    PERFORM pg_notify('hs_events', jsonb_build_object('type', 'token',
-        'utility', p.utility_id, 'customer', p.customer_id,
-        'purchase', p.id, 'meter', p.meter_id)::text);
+    PERFORM hs_vend_after_store(p.id);
     token := p_token;
     stored := true;
     RETURN NEXT;
@@ -954,13 +965,3 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
         'limit', p_limit, 'offset', p_offset)
       FROM f;
 $$;
-
--- Wake the job runners of every node when a job is enqueued, so a vend
--- starts in milliseconds instead of at the next poll.
-CREATE FUNCTION hs_jobs_wake() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('hs_jobs', NEW.kind);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER jobs_wake AFTER INSERT ON jobs
-    FOR EACH ROW EXECUTE FUNCTION hs_jobs_wake();

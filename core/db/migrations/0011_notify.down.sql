@@ -14,9 +14,14 @@ DROP FUNCTION hs_outbox_delivery(text, text, boolean, text);
 DROP FUNCTION hs_outbox_sweep(text[]);
 DROP FUNCTION hs_outbox_result(bigint, text, boolean, integer, text, text);
 DROP FUNCTION hs_outbox_claim(text, text, integer, interval);
-DROP TRIGGER purchases_paid_at_once ON purchases;
 DROP TRIGGER purchases_paid ON purchases;
 DROP FUNCTION hs_notify_paid();
+CREATE OR REPLACE FUNCTION hs_vend_after_store(p_purchase bigint)
+RETURNS void LANGUAGE sql AS $$
+    SELECT NULL FROM (SELECT hs_job_enqueue('notify.token',
+        jsonb_build_object('purchase', p_purchase), 'token:' || p_purchase,
+        'vend')) x;
+$$;
 DROP FUNCTION hs_notify_token(bigint, text);
 DROP FUNCTION hs_volume(bigint, text);
 DROP FUNCTION hs_rupiah(bigint);

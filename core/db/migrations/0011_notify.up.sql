@@ -190,77 +190,75 @@ CREATE FUNCTION hs_notify(p_utility bigint, p_customer bigint, p_kind text,
     p_subject text, p_body text, p_data jsonb, p_key text)
 RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
-    c customers;
-    u utilities;
-    pr notification_prefs;
-    v_channels jsonb;
-    v_channel text;
-    v_recipient text;
-    v_not_before timestamptz := now();
-    v_local time;
-    v_n integer := 0;
-    s webhook_subscriptions;
+    v_n integer;
+    v_w integer := 0;
 BEGIN
-    SELECT * INTO u FROM utilities WHERE id = p_utility;
-    IF p_customer IS NOT NULL THEN
-        SELECT * INTO c FROM customers WHERE id = p_customer;
-        SELECT * INTO pr FROM notification_prefs WHERE customer_id = p_customer;
-        v_channels := coalesce(pr.channels, '{"token": ["push", "sms"],
-            "low_balance": ["push", "sms"], "payment": ["push"],
-            "bill": ["push", "sms"], "tamper": ["push", "sms"],
-            "battery": ["push"]}'::jsonb) -> p_kind;
-        FOR v_channel IN SELECT jsonb_array_elements_text(
-                coalesce(v_channels, '[]'::jsonb)) LOOP
-            v_recipient := CASE v_channel
-                WHEN 'sms' THEN c.phone
-                WHEN 'push' THEN 'customer:' || c.id
-                ELSE NULL END;
-            CONTINUE WHEN v_recipient IS NULL;
-            v_not_before := now();
-            IF v_channel = 'sms' AND pr.quiet_start IS NOT NULL THEN
-                v_local := (now() AT TIME ZONE u.timezone)::time;
-                IF (pr.quiet_start < pr.quiet_end AND v_local >= pr.quiet_start
-                        AND v_local < pr.quiet_end)
-                   OR (pr.quiet_start > pr.quiet_end AND (v_local >= pr.quiet_start
-                        OR v_local < pr.quiet_end)) THEN
-                    v_not_before := ((now() AT TIME ZONE u.timezone)::date
-                        + pr.quiet_end
-                        + CASE WHEN v_local >= pr.quiet_end THEN 1 ELSE 0 END
-                          * interval '1 day') AT TIME ZONE u.timezone;
-                END IF;
-            END IF;
-            INSERT INTO outbox (utility_id, customer_id, kind, channel,
-                recipient, subject, body, idem_key, not_before)
-            VALUES (p_utility, p_customer, p_kind, v_channel, v_recipient,
-                p_subject, CASE WHEN v_channel = 'push'
+    -- One set-based insert: it runs in the event's transaction, on the
+    -- paid-to-token path, so it must stay cheap.
+    WITH c AS (
+        SELECT c.id, c.phone, u.timezone, p.quiet_start, p.quiet_end,
+               (now() AT TIME ZONE u.timezone)::time AS local_now,
+               coalesce(p.channels, '{"token": ["push", "sms"],
+                   "low_balance": ["push", "sms"], "payment": ["push"],
+                   "bill": ["push", "sms"], "tamper": ["push", "sms"],
+                   "battery": ["push"]}'::jsonb) -> p_kind AS chosen
+          FROM customers c
+          JOIN utilities u ON u.id = c.utility_id
+          LEFT JOIN notification_prefs p ON p.customer_id = c.id
+         WHERE c.id = p_customer),
+    ch AS (
+        SELECT c.*, x.channel,
+               CASE x.channel WHEN 'sms' THEN c.phone
+                              WHEN 'push' THEN 'customer:' || c.id END
+                   AS recipient,
+               x.channel = 'sms' AND c.quiet_start IS NOT NULL AND (
+                   (c.quiet_start < c.quiet_end AND c.local_now >=
+                    c.quiet_start AND c.local_now < c.quiet_end)
+                OR (c.quiet_start > c.quiet_end AND (c.local_now >=
+                    c.quiet_start OR c.local_now < c.quiet_end))) AS quiet
+          FROM c, jsonb_array_elements_text(coalesce(c.chosen, '[]'))
+               AS x (channel)),
+    ins AS (
+        INSERT INTO outbox (utility_id, customer_id, kind, channel,
+            recipient, subject, body, idem_key, not_before)
+        SELECT p_utility, p_customer, p_kind, ch.channel, ch.recipient,
+               p_subject,
+               CASE WHEN ch.channel = 'push'
                     THEN jsonb_build_object('kind', p_kind, 'subject',
                          p_subject, 'text', p_body, 'data', p_data)::text
                     ELSE p_body END,
-                p_key || ':' || v_channel, v_not_before)
-            ON CONFLICT (idem_key) DO NOTHING;
-            IF FOUND THEN
-                v_n := v_n + 1;
-            END IF;
-        END LOOP;
+               p_key || ':' || ch.channel,
+               CASE WHEN ch.quiet
+                    -- SMS waits out the customer's quiet hours.
+                    THEN ((now() AT TIME ZONE ch.timezone)::date
+                          + ch.quiet_end + CASE WHEN ch.local_now >=
+                          ch.quiet_end THEN interval '1 day' ELSE
+                          interval '0' END) AT TIME ZONE ch.timezone
+                    ELSE now() END
+          FROM ch WHERE ch.recipient IS NOT NULL
+        ON CONFLICT (idem_key) DO NOTHING
+        RETURNING 1)
+    SELECT count(*) INTO v_n FROM ins;
+    -- Integrators subscribed to this kind get a signed webhook.
+    IF EXISTS (SELECT 1 FROM webhook_subscriptions
+                WHERE utility_id = p_utility AND p_kind = ANY (kinds)) THEN
+        WITH ins AS (
+            INSERT INTO outbox (utility_id, customer_id, kind, channel,
+                recipient, subject, body, idem_key)
+            SELECT p_utility, p_customer, p_kind, 'webhook', s.url, p_kind,
+                   jsonb_build_object('type', p_kind, 'utility', u.code,
+                   'customer', (SELECT number FROM customers WHERE id =
+                   p_customer), 'subject', p_subject, 'data', p_data,
+                   'created_at', now())::text,
+                   p_key || ':webhook:' || s.id
+              FROM webhook_subscriptions s
+              JOIN utilities u ON u.id = s.utility_id
+             WHERE s.utility_id = p_utility AND p_kind = ANY (s.kinds)
+            ON CONFLICT (idem_key) DO NOTHING
+            RETURNING 1)
+        SELECT count(*) INTO v_w FROM ins;
     END IF;
-    FOR s IN SELECT * FROM webhook_subscriptions
-              WHERE utility_id = p_utility AND p_kind = ANY (kinds) LOOP
-        INSERT INTO outbox (utility_id, customer_id, kind, channel,
-            recipient, subject, body, idem_key)
-        VALUES (p_utility, p_customer, p_kind, 'webhook', s.url,
-            p_kind, jsonb_build_object('type', p_kind, 'utility',
-            u.code, 'customer', c.number, 'subject', p_subject,
-            'data', p_data, 'created_at', now())::text,
-            p_key || ':webhook:' || s.id)
-        ON CONFLICT (idem_key) DO NOTHING;
-        IF FOUND THEN
-            v_n := v_n + 1;
-        END IF;
-    END LOOP;
-    IF v_n > 0 THEN
-        PERFORM pg_notify('hs_outbox', '');
-    END IF;
-    RETURN v_n;
+    RETURN v_n + v_w;
 END $$;
 
 -- Rupiah as Indonesians write it: Rp52.500.
@@ -294,7 +292,9 @@ BEGIN
     SELECT * INTO m FROM meters WHERE id = p.meter_id;
     v_text := 'Token ' || CASE m.service_type WHEN 'water' THEN 'air'
               ELSE 'listrik' END || ' meter ' || m.number || ': '
-              || regexp_replace(t.token, '(\d{4})(?!$)', '\1 ', 'g')
+              || substr(t.token, 1, 4) || ' ' || substr(t.token, 5, 4)
+              || ' ' || substr(t.token, 9, 4) || ' ' || substr(t.token, 13, 4)
+              || ' ' || substr(t.token, 17, 4)
               || ' (' || hs_volume(t.units, m.service_type) || ', '
               || hs_rupiah(p.total) || ').';
     IF t.key_change IS NOT NULL THEN
@@ -308,21 +308,30 @@ BEGIN
         'token:' || p.id || coalesce(':resend:' || p_resend, ''));
 END $$;
 
--- A payment received: noticed in the transaction that marked it paid.
+-- The token notice is written with the token (hs_vend_store), in its own
+-- transaction: no job, no second commit.
+CREATE OR REPLACE FUNCTION hs_vend_after_store(p_purchase bigint)
+RETURNS void LANGUAGE sql AS $$
+    SELECT NULL FROM (SELECT hs_notify_token(p_purchase, NULL)) x;
+$$;
+
+-- A payment received that will not become a token at once: the amount
+-- differed (review) or the meter is gone (refund due).  A paid purchase
+-- that vends is announced by its token notice alone, which names the
+-- amount: one SMS per purchase, not two.
 CREATE FUNCTION hs_notify_paid() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM hs_notify(NEW.utility_id, NEW.customer_id, 'payment',
-        'Pembayaran diterima', 'Pembayaran ' || hs_rupiah(NEW.total)
-        || ' untuk order ' || NEW.order_id || ' diterima. Token segera '
-        || 'dikirim.', jsonb_build_object('purchase', NEW.id, 'order',
-        NEW.order_id, 'total', NEW.total), 'paid:' || NEW.id);
+        'Pembayaran diterima', 'Pembayaran ' || hs_rupiah(coalesce(
+        NEW.paid_amount, NEW.total)) || ' untuk order ' || NEW.order_id
+        || ' diterima. Petugas kami akan menghubungi Anda.',
+        jsonb_build_object('purchase', NEW.id, 'order', NEW.order_id,
+        'paid', NEW.paid_amount, 'state', NEW.state), 'paid:' || NEW.id);
     RETURN NULL;
 END $$;
 CREATE TRIGGER purchases_paid AFTER UPDATE OF state ON purchases
-    FOR EACH ROW WHEN (NEW.state = 'paid' AND OLD.state <> 'paid')
-    EXECUTE FUNCTION hs_notify_paid();
-CREATE TRIGGER purchases_paid_at_once AFTER INSERT ON purchases
-    FOR EACH ROW WHEN (NEW.state = 'paid')
+    FOR EACH ROW WHEN (NEW.state IN ('review', 'refund_due')
+                       AND OLD.state IS DISTINCT FROM NEW.state)
     EXECUTE FUNCTION hs_notify_paid();
 
 -- ------------------------------------------------------------- dispatch
