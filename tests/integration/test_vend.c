@@ -572,6 +572,43 @@ test_midtrans_and_xendit(void **state)
 	    "payment_events WHERE order_id IN ('%s', '%s') AND outcome = "
 	    "'paid'", p.order, q.order), 2);
 
+	/* Forged: a wrong signature_key, a wrong or missing callback token. */
+	{
+		char	 body[1024];
+		long	 events = hs_test_sql_long("SELECT count(*) FROM "
+		    "payment_events");
+
+		snprintf(body, sizeof(body), "{\"transaction_status\": "
+		    "\"settlement\", \"transaction_id\": \"forged-1\", "
+		    "\"status_code\": \"200\", \"signature_key\": \"%0128d\", "
+		    "\"order_id\": \"%s\", \"gross_amount\": \"%ld.00\", "
+		    "\"fraud_status\": \"accept\"}", 7, p.order, p.total);
+		assert_int_equal(hs_test_http(srv.port, "POST",
+		    "/api/v1/payments/midtrans/notify",
+		    "Content-Type: application/json\r\n", body, strlen(body),
+		    &r), 0);
+		assert_int_equal(r.status, 401);
+		hs_test_resp_free(&r);
+		snprintf(body, sizeof(body), "{\"id\": \"abc\", "
+		    "\"external_id\": \"%s\", \"status\": \"PAID\", "
+		    "\"amount\": %ld, \"paid_amount\": %ld}", q.order, q.total,
+		    q.total);
+		assert_int_equal(hs_test_http(srv.port, "POST",
+		    "/api/v1/payments/xendit/notify", "Content-Type: "
+		    "application/json\r\nx-callback-token: "
+		    "fakepay-callback-token-0002\r\nwebhook-id: w1\r\n", body,
+		    strlen(body), &r), 0);
+		assert_int_equal(r.status, 401);
+		hs_test_resp_free(&r);
+		assert_int_equal(hs_test_http(srv.port, "POST",
+		    "/api/v1/payments/xendit/notify", "Content-Type: "
+		    "application/json\r\n", body, strlen(body), &r), 0);
+		assert_int_equal(r.status, 401);
+		hs_test_resp_free(&r);
+		assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+		    "payment_events"), events);
+	}
+
 	/* Cancelling an unpaid Midtrans order tells the provider too. */
 	assert_int_equal(buy(&siti, meter1, 23000, "midtrans", "mt-2", &p,
 	    NULL), 201);

@@ -15,3 +15,10 @@ $(BUILD)/tests/integration/%: $(OBJ)/tests/integration/%.o \
 
 INTEGRATION_TESTS += $(patsubst tests/integration/%.c,$(BUILD)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGRAMS	+= $(INTEGRATION_TESTS)
+
+# The telemetry test plays the phone: it links the meter's own frame and
+# protocol crypto (no hardware layer).
+$(OBJ)/tests/integration/test_telemetry.o: CFLAGS += -Imeter-firmware/core
+$(BUILD)/tests/integration/test_telemetry: \
+    $(patsubst %,$(OBJ)/meter-firmware/core/%.o,aes cmac frame protocrypto) \
+    $(LIB)/libhssts.a
