@@ -35,13 +35,13 @@ phttp_result(const struct hs_http_resp *resp)
 }
 
 int
-phttp_basic(const char *user, char *out, size_t len)
+phttp_basic(const char *user, const char *password, char *out, size_t len)
 {
 	unsigned char	enc[400];
 	char		plain[300];
 	int		n;
 
-	if ((size_t)snprintf(plain, sizeof(plain), "%s:", user) >=
+	if ((size_t)snprintf(plain, sizeof(plain), "%s:%s", user, password) >=
 	    sizeof(plain))
 		return (-1);
 	n = EVP_EncodeBlock(enc, (const unsigned char *)plain,

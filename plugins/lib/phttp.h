@@ -22,8 +22,9 @@ const char	*phttp_header(const struct hs_http_header *h, size_t n,
  */
 int	phttp_result(const struct hs_http_resp *resp);
 
-/* "Basic base64(user:)" into out; -1 when it does not fit. */
-int	phttp_basic(const char *user, char *out, size_t len);
+/* "Basic base64(user:password)" into out; -1 when it does not fit. */
+int	phttp_basic(const char *user, const char *password, char *out,
+	    size_t len);
 
 /*
  * Does sig_hex (64 hex digits) equal hex(HMAC-SHA256(key, prefix "." body))?

@@ -1,7 +1,10 @@
 /*
- * hs-fakepay: a local fake payment gateway playing the three providers of
- * docs/payments.md (sandbox, Midtrans, Xendit) on one 127.0.0.1 port, for
- * the integration tests, the benchmarks and `make run`.  It implements the
+ * hs-fakepay: the local fake of HydroSync's outside providers on one
+ * 127.0.0.1 port, for the integration tests, the benchmarks and `make run`:
+ * the three payment providers of docs/payments.md (sandbox, Midtrans,
+ * Xendit) and the two SMS gateways of the sms transport (Twilio's
+ * Messages API and Zenziva's sendsms), which record every message so a
+ * test can prove each was accepted exactly once.  It implements the
  * providers' side of each contract: authentication, create, status,
  * cancel, a pay page with pay and decline buttons, and signed
  * notifications delivered (with retries) to the notify URL; plus
@@ -73,6 +76,19 @@ static const char	*xendit_token = "fakepay-callback-token-0001";
 static const char	*xendit_signing;
 static char		 xendit_callback[512];
 static int		 fail_count;
+static const char	*twilio_sid = "ACfakesms0000000000000000000000001";
+static const char	*twilio_token = "fakesms-auth-token-0001";
+
+/* Accepted SMS: (to, body) and how many times each was accepted. */
+#define SMS_MAX		20000
+struct sms {
+	char		to[24];
+	char		body[200];
+	char		sid[40];
+	int		count;
+};
+static struct sms	*smss;
+static int		 nsms, sms_dups;
 static char		 fail_mode[16];
 static volatile sig_atomic_t stop;
 static int		listen_fd = -1;
@@ -541,6 +557,11 @@ failing(struct conn *c)
 		c->stalled = 1;
 		return (1);
 	}
+	if (!strcmp(fail_mode, "429")) {
+		reply(c, 429, "application/json", "{\"error\": \"slow "
+		    "down\"}", "Retry-After: 1\r\n");
+		return (1);
+	}
 	json(c, 500, "{\"error\": \"injected failure\"}");
 	return (1);
 }
@@ -773,6 +794,102 @@ xendit_api(struct conn *c, const char *m, const char *path, const char *req,
 	json(c, 404, "{\"error_code\": \"INVOICE_NOT_FOUND_ERROR\"}");
 }
 
+/* One form field of an x-www-form-urlencoded body, decoded. */
+static int
+fget(const char *b, const char *name, char *out, size_t len)
+{
+	size_t		 nl = strlen(name), o = 0;
+	const char	*p = b;
+	unsigned int	 h;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == b || p[-1] == '&') && p[nl] == '=')
+			break;
+		p++;
+	}
+	if (p == NULL)
+		return (-1);
+	for (p += nl + 1; *p != '\0' && *p != '&' && o + 1 < len; p++) {
+		if (*p == '+')
+			out[o++] = ' ';
+		else if (*p == '%' && sscanf(p + 1, "%2x", &h) == 1) {
+			out[o++] = (char)h;
+			p += 2;
+		} else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/* Twilio's Messages API and Zenziva's sendsms. */
+static void
+sms_api(struct conn *c, const char *path, const char *req, const char *body)
+{
+	struct sms	*m = NULL;
+	char		 to[24], text[200], sid[40], out[512], user[128];
+	int		 i, twilio;
+
+	twilio = strstr(path, "/Messages.json") != NULL;
+	if (twilio) {
+		snprintf(user, sizeof(user), "%s:%s", twilio_sid, twilio_token);
+		/* basic_ok() appends ':'; compare by hand instead. */
+		{
+			const char	*h = header(req, "Authorization");
+			unsigned char	 enc[256];
+
+			EVP_EncodeBlock(enc, (const unsigned char *)user,
+			    (int)strlen(user));
+			if (h == NULL || strncmp(h, "Basic ", 6) ||
+			    strcmp(h + 6, (const char *)enc)) {
+				json(c, 401, "{\"code\": 20003, \"message\": "
+				    "\"Authenticate\"}");
+				return;
+			}
+		}
+	} else if (fget(body, "userkey", user, sizeof(user)) == -1 ||
+	    strcmp(user, "fakeuser") || fget(body, "passkey", user,
+	    sizeof(user)) == -1 || strcmp(user, "fakepass")) {
+		json(c, 200, "{\"status\": \"0\", \"text\": \"Userkey / "
+		    "Passkey Salah\"}");
+		return;
+	}
+	if (failing(c))
+		return;
+	if (fget(body, twilio ? "To" : "to", to, sizeof(to)) == -1 ||
+	    fget(body, twilio ? "Body" : "message", text, sizeof(text)) == -1) {
+		json(c, 400, "{\"code\": 21604, \"message\": \"To and Body "
+		    "are required\"}");
+		return;
+	}
+	for (i = 0; i < nsms; i++) {
+		if (!strcmp(smss[i].to, to) && !strcmp(smss[i].body, text)) {
+			m = &smss[i];
+			m->count++;
+			sms_dups++;
+			break;
+		}
+	}
+	if (m == NULL && nsms < SMS_MAX) {
+		m = &smss[nsms++];
+		snprintf(m->to, sizeof(m->to), "%s", to);
+		snprintf(m->body, sizeof(m->body), "%s", text);
+		memcpy(m->sid, "SM", 2);
+		random_hex(m->sid + 2, 16);
+		m->count = 1;
+	}
+	snprintf(sid, sizeof(sid), "%s", m ? m->sid : "SMfull");
+	if (twilio)
+		snprintf(out, sizeof(out), "{\"sid\": \"%s\", \"status\": "
+		    "\"queued\", \"to\": \"%s\", \"account_sid\": \"%s\"}",
+		    sid, to, twilio_sid);
+	else
+		snprintf(out, sizeof(out), "{\"messageId\": \"%s\", \"to\": "
+		    "\"%s\", \"status\": \"1\", \"text\": \"Success\"}", sid,
+		    to);
+	json(c, twilio ? 201 : 200, out);
+}
+
 static void
 control(struct conn *c, const char *m, const char *path, const char *query,
     const char *body)
@@ -797,6 +914,12 @@ control(struct conn *c, const char *m, const char *path, const char *query,
 		snprintf(xendit_callback, sizeof(xendit_callback), "%.500s",
 		    body);
 		json(c, 200, "{\"ok\": true}");
+		return;
+	}
+	if (!strcmp(path, "/_control/sms")) {
+		snprintf(out, sizeof(out), "{\"accepted\": %d, "
+		    "\"duplicates\": %d}", nsms, sms_dups);
+		json(c, 200, out);
 		return;
 	}
 	if (!strcmp(path, "/_control/payments")) {
@@ -864,6 +987,10 @@ handle(struct conn *c, char *req, const char *body)
 		fprintf(stderr, "fakepay: %s %s\n", m, target);
 	if (!strncmp(path, "/_control/", 10)) {
 		control(c, m, path, query, body);
+	} else if ((!strncmp(path, "/2010-04-01/Accounts/", 21) &&
+	    strstr(path, "/Messages.json") != NULL) ||
+	    !strcmp(path, "/api/sendsms/")) {
+		sms_api(c, path, req, body);
 	} else if (!strncmp(path, "/sandbox/v1/", 12)) {
 		sandbox_api(c, m, path, req, body);
 	} else if (!strncmp(path, "/snap/v1/", 9) || !strncmp(path, "/v2/", 4)) {
@@ -1002,7 +1129,8 @@ main(int argc, char **argv)
 	signal(SIGCHLD, SIG_IGN);	/* delivery children reap themselves */
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	if ((pays = calloc(PAYMENTS_MAX, sizeof(*pays))) == NULL)
+	if ((pays = calloc(PAYMENTS_MAX, sizeof(*pays))) == NULL ||
+	    (smss = calloc(SMS_MAX, sizeof(*smss))) == NULL)
 		return (1);
 	lfd = listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

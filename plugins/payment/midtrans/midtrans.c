@@ -86,7 +86,7 @@ midtrans_init(const struct hs_host *host, void **pctx)
 		    "1..10080");
 		goto bad;
 	}
-	if (phttp_basic(mt->server_key, mt->auth, sizeof(mt->auth)) == -1)
+	if (phttp_basic(mt->server_key, "", mt->auth, sizeof(mt->auth)) == -1)
 		goto bad;
 	*pctx = mt;
 	return (HS_OK);

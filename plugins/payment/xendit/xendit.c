@@ -90,7 +90,7 @@ xendit_init(const struct hs_host *host, void **pctx)
 		    "out of range");
 		goto bad;
 	}
-	if (phttp_basic(xn->secret_key, xn->auth, sizeof(xn->auth)) == -1)
+	if (phttp_basic(xn->secret_key, "", xn->auth, sizeof(xn->auth)) == -1)
 		goto bad;
 	*pctx = xn;
 	return (HS_OK);
