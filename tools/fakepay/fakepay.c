@@ -4,7 +4,10 @@
  * the three payment providers of docs/payments.md (sandbox, Midtrans,
  * Xendit) and the two SMS gateways of the sms transport (Twilio's
  * Messages API and Zenziva's sendsms), which record every message so a
- * test can prove each was accepted exactly once.  It implements the
+ * test can prove each was accepted exactly once; and an integrator's
+ * webhook receiver (POST /integrator/hook) that verifies HydroSync's
+ * signature as docs/webhooks.md tells integrators to and dedupes on the
+ * event id.  It implements the
  * providers' side of each contract: authentication, create, status,
  * cancel, a pay page with pay and decline buttons, and signed
  * notifications delivered (with retries) to the notify URL; plus
@@ -89,6 +92,12 @@ struct sms {
 };
 static struct sms	*smss;
 static int		 nsms, sms_dups;
+
+/* The integrator's side of the webhook transport. */
+#define HOOKS_MAX	20000
+static const char	*hook_secret = "integrator-secret-0000000000000000001";
+static char		 (*hook_ids)[48];
+static int		 nhooks, hook_dups, hook_rejected;
 static char		 fail_mode[16];
 static volatile sig_atomic_t stop;
 static int		listen_fd = -1;
@@ -890,6 +899,60 @@ sms_api(struct conn *c, const char *path, const char *req, const char *body)
 	json(c, twilio ? 201 : 200, out);
 }
 
+/*
+ * An integrator's webhook endpoint: the signature (any v1= entry), a
+ * timestamp at most 5 minutes old, then dedupe on the event id.
+ */
+static void
+integrator_hook(struct conn *c, const char *req, const char *body)
+{
+	const char	*id, *ts, *sig, *p;
+	char		 idc[48], tsc[24], msg[BUF_MAX + 128], want[65], got[65];
+	long long	 t;
+	int		 i, ok = 0;
+
+	id = header(req, "HydroSync-Event-Id");
+	snprintf(idc, sizeof(idc), "%s", id ? id : "");
+	ts = header(req, "HydroSync-Timestamp");
+	snprintf(tsc, sizeof(tsc), "%s", ts ? ts : "");
+	sig = header(req, "HydroSync-Signature");
+	t = atoll(tsc);
+	if (idc[0] == '\0' || sig == NULL || t < (long long)time(NULL) - 300 ||
+	    t > (long long)time(NULL) + 60) {
+		hook_rejected++;
+		json(c, 401, "{\"error\": \"unsigned or stale\"}");
+		return;
+	}
+	if ((size_t)snprintf(msg, sizeof(msg), "%s.%s.%s", tsc, idc, body) >=
+	    sizeof(msg)) {
+		json(c, 413, "{\"error\": \"too big\"}");
+		return;
+	}
+	hmac256_hex(hook_secret, msg, want);
+	for (p = sig; (p = strstr(p, "v1=")) != NULL; p += 3) {
+		snprintf(got, sizeof(got), "%.64s", p + 3);
+		if (!strcmp(got, want))
+			ok = 1;
+	}
+	if (!ok) {
+		hook_rejected++;
+		json(c, 401, "{\"error\": \"bad signature\"}");
+		return;
+	}
+	if (failing(c))
+		return;
+	for (i = 0; i < nhooks; i++) {
+		if (!strcmp(hook_ids[i], idc)) {
+			hook_dups++;
+			json(c, 200, "{\"duplicate\": true}");
+			return;
+		}
+	}
+	if (nhooks < HOOKS_MAX)
+		snprintf(hook_ids[nhooks++], sizeof(hook_ids[0]), "%s", idc);
+	json(c, 200, "{\"ok\": true}");
+}
+
 static void
 control(struct conn *c, const char *m, const char *path, const char *query,
     const char *body)
@@ -914,6 +977,12 @@ control(struct conn *c, const char *m, const char *path, const char *query,
 		snprintf(xendit_callback, sizeof(xendit_callback), "%.500s",
 		    body);
 		json(c, 200, "{\"ok\": true}");
+		return;
+	}
+	if (!strcmp(path, "/_control/hooks")) {
+		snprintf(out, sizeof(out), "{\"verified\": %d, \"duplicates\": "
+		    "%d, \"rejected\": %d}", nhooks, hook_dups, hook_rejected);
+		json(c, 200, out);
 		return;
 	}
 	if (!strcmp(path, "/_control/sms")) {
@@ -987,6 +1056,8 @@ handle(struct conn *c, char *req, const char *body)
 		fprintf(stderr, "fakepay: %s %s\n", m, target);
 	if (!strncmp(path, "/_control/", 10)) {
 		control(c, m, path, query, body);
+	} else if (!strcmp(path, "/integrator/hook")) {
+		integrator_hook(c, req, body);
 	} else if ((!strncmp(path, "/2010-04-01/Accounts/", 21) &&
 	    strstr(path, "/Messages.json") != NULL) ||
 	    !strcmp(path, "/api/sendsms/")) {
@@ -1130,7 +1201,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	if ((pays = calloc(PAYMENTS_MAX, sizeof(*pays))) == NULL ||
-	    (smss = calloc(SMS_MAX, sizeof(*smss))) == NULL)
+	    (smss = calloc(SMS_MAX, sizeof(*smss))) == NULL ||
+	    (hook_ids = calloc(HOOKS_MAX, sizeof(*hook_ids))) == NULL)
 		return (1);
 	lfd = listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
