@@ -169,6 +169,21 @@ const struct hs_route hs_routes[] = {
 	/* Live chat and pushed notices (core/chat) */
 	{ "GET", "/ws", hs_chat_ws, USERS, NULL,
 	    "WebSocket: chat with the utility and pushed notices" },
+	{ "GET", "/api/v1/chat/conversations", hs_chat_list_http, USERS, NULL,
+	    "Conversations with unread counts (customers: their own)",
+	    "limit,offset" },
+	{ "GET", "/api/v1/chat/conversations/{id}/messages",
+	    hs_chat_messages_http, USERS, NULL,
+	    "A conversation's messages, paged by id", "before,after,limit" },
+	{ "POST", "/api/v1/chat/conversations/{id}/attachments",
+	    hs_chat_attach_http, USERS, NULL,
+	    "Attach a photo (JPEG, PNG or WebP, at most 1 MiB)" },
+	{ "GET", "/api/v1/chat/attachments/{id}", hs_chat_attachment_http,
+	    USERS, NULL, "A photo attached to a conversation" },
+	{ "GET", "/api/v1/chat/canned", hs_chat_canned_list_http, STAFF, NULL,
+	    "Canned replies" },
+	{ "POST", "/api/v1/chat/canned", hs_chat_canned_create_http, ADMIN,
+	    NULL, "Add a canned reply" },
 
 	/* Notifications and telemetry (core/notify) */
 	{ "POST", "/api/v1/meters/{id}/telemetry", hs_notify_telemetry,

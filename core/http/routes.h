@@ -102,5 +102,11 @@ int	hs_notify_log(struct hs_req *);
 
 /* chat/ */
 int	hs_chat_ws(struct hs_req *);
+int	hs_chat_list_http(struct hs_req *);
+int	hs_chat_messages_http(struct hs_req *);
+int	hs_chat_attach_http(struct hs_req *);
+int	hs_chat_attachment_http(struct hs_req *);
+int	hs_chat_canned_list_http(struct hs_req *);
+int	hs_chat_canned_create_http(struct hs_req *);
 
 #endif

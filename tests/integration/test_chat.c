@@ -275,6 +275,89 @@ test_push_notice(void **state)
 	hs_test_ws_close(cw);
 }
 
+static int
+upload(const char *type, const void *body, size_t len, long conversation,
+    struct hs_test_resp *r)
+{
+	char	h[512], path[96];
+
+	snprintf(h, sizeof(h), "Cookie: %s\r\nX-CSRF-Token: %s\r\nOrigin: "
+	    "http://127.0.0.1:%d\r\nContent-Type: %s\r\n", siti.cookie,
+	    siti.csrf, a.port, type);
+	snprintf(path, sizeof(path), "/api/v1/chat/conversations/%ld/"
+	    "attachments", conversation);
+	if (hs_test_http(a.port, "POST", path, h, body, len, r) != 0)
+		return (-1);
+	return (r->status);
+}
+
+/* Photos, history over HTTP and canned replies. */
+static void
+test_attachments_and_canned(void **state)
+{
+	static const unsigned char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
+	    "fake-but-typed-image-bytes";
+	struct hs_test_resp	r;
+	char			path[128];
+	long			id, other;
+
+	(void)state;
+	assert_int_equal(upload("image/png", png, sizeof(png) - 1, conv, &r),
+	    201);
+	id = json_num(r.body, "id");
+	hs_test_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/chat/attachments/%ld", id);
+	assert_int_equal(hs_test_call(b.port, &op, "GET", path, NULL, NULL,
+	    &r), 200);
+	assert_non_null(strstr(r.headers, "image/png"));
+	assert_int_equal(r.body_len, sizeof(png) - 1);
+	assert_memory_equal(r.body, png, sizeof(png) - 1);
+	hs_test_resp_free(&r);
+	/* Not what it claims to be; not an image at all. */
+	assert_int_equal(upload("image/jpeg", png, sizeof(png) - 1, conv, &r),
+	    415);
+	hs_test_resp_free(&r);
+	assert_int_equal(upload("image/png", "hello", 5, conv, &r), 415);
+	hs_test_resp_free(&r);
+	/* Into another customer's conversation. */
+	other = hs_test_sql_long("SELECT id FROM chat_conversations WHERE "
+	    "customer_id = (SELECT id FROM customers WHERE number = '1002')");
+	assert_int_equal(upload("image/png", png, sizeof(png) - 1, other, &r),
+	    404);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "chat_attachments"), 1);
+
+	/* History over HTTP, paged. */
+	snprintf(path, sizeof(path), "/api/v1/chat/conversations/%ld/messages"
+	    "?limit=2", conv);
+	assert_int_equal(hs_test_call(a.port, &siti, "GET", path, NULL, NULL,
+	    &r), 200);
+	assert_non_null(strstr(r.body, "\"items\""));
+	hs_test_resp_free(&r);
+	snprintf(path, sizeof(path), "/api/v1/chat/conversations/%ld/messages",
+	    other);
+	assert_int_equal(hs_test_call(a.port, &siti, "GET", path, NULL, NULL,
+	    &r), 404);
+	hs_test_resp_free(&r);
+
+	/* Canned replies: staff read them; only an admin adds one. */
+	assert_int_equal(hs_test_call(b.port, &op, "POST", "/api/v1/chat/canned",
+	    NULL, "{\"title\": \"Salam\", \"body\": \"Selamat pagi\"}",
+	    &r), 403);
+	hs_test_resp_free(&r);
+	hs_test_sql("SELECT hs_chat_canned_create('test', utility_id, "
+	    "'Gangguan', 'Ada gangguan di wilayah Anda') FROM customers WHERE "
+	    "number = '1001'");
+	assert_int_equal(hs_test_call(b.port, &op, "GET", "/api/v1/chat/canned",
+	    NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "Gangguan"));
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(a.port, &siti, "GET",
+	    "/api/v1/chat/canned", NULL, NULL, &r), 403);
+	hs_test_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -284,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_resend_stored_once),
 		cmocka_unit_test(test_abuse_refused),
 		cmocka_unit_test(test_push_notice),
+		cmocka_unit_test(test_attachments_and_canned),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

@@ -1,3 +1,7 @@
+DROP FUNCTION hs_chat_canned_create(text, bigint, text, text);
+DROP FUNCTION hs_chat_canned_list(bigint);
+DROP FUNCTION hs_chat_attachment(bigint, bigint, bigint);
+DROP FUNCTION hs_chat_attach(bigint, bigint, bigint, text, bytea, text);
 DROP FUNCTION hs_api_notifications(bigint, bigint, bigint, text, text, integer, integer);
 DROP FUNCTION hs_prefs_set(bigint, bigint, jsonb);
 DROP FUNCTION hs_prefs_json(bigint);

@@ -819,3 +819,54 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
         'offset', p_offset)
       FROM f;
 $$;
+
+-- A photo for a conversation (the meter, a leak): stored, then sent as a
+-- message's attachment.  The server checked type and size.
+CREATE FUNCTION hs_chat_attach(p_utility bigint, p_conversation bigint,
+    p_only_customer bigint, p_mime text, p_data bytea, p_actor text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM chat_conversations
+                    WHERE id = p_conversation AND utility_id = p_utility
+                      AND (p_only_customer IS NULL
+                           OR customer_id = p_only_customer)) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO chat_attachments (conversation_id, mime, size, data,
+                                  created_by)
+    VALUES (p_conversation, p_mime, length(p_data), p_data, p_actor)
+    RETURNING id INTO v_id;
+    RETURN jsonb_build_object('id', v_id, 'mime', p_mime,
+                              'size', length(p_data));
+END $$;
+
+CREATE FUNCTION hs_chat_attachment(p_utility bigint, p_id bigint,
+    p_only_customer bigint, OUT mime text, OUT data bytea)
+LANGUAGE sql STABLE AS $$
+    SELECT a.mime, a.data FROM chat_attachments a
+      JOIN chat_conversations cv ON cv.id = a.conversation_id
+     WHERE a.id = p_id AND cv.utility_id = p_utility
+       AND (p_only_customer IS NULL OR cv.customer_id = p_only_customer);
+$$;
+
+CREATE FUNCTION hs_chat_canned_list(p_utility bigint)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+        'id', id, 'title', title, 'body', body) ORDER BY title), '[]'))
+      FROM chat_canned WHERE utility_id = p_utility;
+$$;
+
+CREATE FUNCTION hs_chat_canned_create(p_actor text, p_utility bigint,
+                                      p_title text, p_body text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    c chat_canned;
+BEGIN
+    INSERT INTO chat_canned (utility_id, title, body)
+    VALUES (p_utility, p_title, p_body) RETURNING * INTO c;
+    PERFORM hs_audit(p_actor, p_utility, 'create', 'chat_canned',
+        c.id::text, NULL, jsonb_build_object('title', p_title));
+    RETURN jsonb_build_object('id', c.id, 'title', c.title, 'body', c.body);
+END $$;
