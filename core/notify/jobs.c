@@ -1,4 +1,6 @@
 /*
+ * Jobs that turn events into outbox messages.
+ *
  * "notify.token": the token notice.  The vend job's transaction queues
  * this job with the token; it writes the notice into the outbox for the
  * customer's channels (hs_notify_token, idempotent per purchase, or per
@@ -15,6 +17,7 @@
 #include "notify/notify.h"
 #include "obs/log.h"
 
+/* Both jobs finish when their one statement has committed. */
 static void
 token_done(void *arg, PGresult *res, const char *error, const char *state)
 {
@@ -54,9 +57,25 @@ token_job(struct hs_job *job)
 		hs_job_finish(job, 0, "database queue full", 0, 0);
 }
 
+/* "notify.otp": a sign-up or reset code, into the outbox. */
+static void
+otp_job(struct hs_job *job)
+{
+	const char	*params[2];
+	char		 id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)job->id);
+	params[0] = id;
+	params[1] = job->payload;
+	if (hs_db_query("SELECT hs_notify_otp($1, $2::jsonb)", 2, params,
+	    token_done, job) == -1)
+		hs_job_finish(job, 0, "database queue full", 0, 0);
+}
+
 void
 hs_notify_jobs_register(void)
 {
-	if (hs_jobs_register("notify.token", token_job, 20, 1000) == -1)
-		fatalx("cannot register the notify.token job");
+	if (hs_jobs_register("notify.token", token_job, 20, 1000) == -1 ||
+	    hs_jobs_register("notify.otp", otp_job, 20, 1000) == -1)
+		fatalx("cannot register the notification jobs");
 }

@@ -221,6 +221,27 @@ test_signed_webhooks(void **state)
 	    "channel = 'webhook' AND state = 'sent'"), 5);
 }
 
+/* Sign-up and reset codes (notify.otp jobs) go out as SMS, once. */
+static void
+test_one_time_codes(void **state)
+{
+	long	before = accepted("accepted");
+	int	i;
+
+	(void)state;
+	hs_test_sql("SELECT hs_job_enqueue('notify.otp', jsonb_build_object("
+	    "'utility_id', utility_id, 'customer_id', id, 'channel', 'sms', "
+	    "'to', phone, 'purpose', 'signup', 'code', '123456', 'text', "
+	    "'Kode pendaftaran HydroSync Anda: 123456'), NULL, 'test') FROM "
+	    "customers WHERE number = '1001'");
+	for (i = 0; i < 100 && hs_test_sql_long("SELECT count(*) FROM outbox "
+	    "WHERE kind = 'otp' AND state = 'sent'") != 1; i++)
+		usleep(100000);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM outbox WHERE "
+	    "kind = 'otp' AND state = 'sent'"), 1);
+	assert_int_equal(accepted("accepted"), before + 1);
+}
+
 int
 main(void)
 {
@@ -229,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_permanent_failure),
 		cmocka_unit_test(test_quiet_hours),
 		cmocka_unit_test(test_signed_webhooks),
+		cmocka_unit_test(test_one_time_codes),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

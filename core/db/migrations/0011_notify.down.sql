@@ -1,3 +1,4 @@
+DROP FUNCTION hs_notify_otp(bigint, jsonb);
 DROP FUNCTION hs_chat_canned_create(text, bigint, text, text);
 DROP FUNCTION hs_chat_canned_list(bigint);
 DROP FUNCTION hs_chat_attachment(bigint, bigint, bigint);

@@ -870,3 +870,21 @@ BEGIN
         c.id::text, NULL, jsonb_build_object('title', p_title));
     RETURN jsonb_build_object('id', c.id, 'title', c.title, 'body', c.body);
 END $$;
+
+-- A one-time code (sign-up, password reset; migration 0004 queues them
+-- as notify.otp jobs) becomes an outbox message on its channel.  The
+-- job's id keys it: a retried job sends nothing twice.  Codes are never
+-- held back by quiet hours: the customer is waiting for them.
+CREATE FUNCTION hs_notify_otp(p_job bigint, p jsonb)
+RETURNS integer LANGUAGE sql AS $$
+    WITH ins AS (
+        INSERT INTO outbox (utility_id, customer_id, kind, channel,
+            recipient, subject, body, idem_key)
+        SELECT (p->>'utility_id')::bigint, (p->>'customer_id')::bigint,
+               'otp', p->>'channel', p->>'to', 'Kode', p->>'text',
+               'otp:' || p_job
+         WHERE p->>'to' IS NOT NULL AND p->>'channel' IS NOT NULL
+        ON CONFLICT (idem_key) DO NOTHING
+        RETURNING 1)
+    SELECT count(*)::integer FROM ins;
+$$;
