@@ -325,7 +325,10 @@ create_done(void *arg, int result, const struct hs_payment_created *created)
 		snprintf(expires, sizeof(expires), "%lld",
 		    (long long)(c->created.expires_at_ms / 1000));
 		params[0] = c->order_id;
-		params[1] = c->created.provider_ref;
+		/* No reference yet (Midtrans's Snap gives none): NULL, so
+		 * the provider's own id can be stored when it arrives. */
+		params[1] = c->created.provider_ref[0] ?
+		    c->created.provider_ref : NULL;
 		params[2] = "redirect";
 		params[3] = c->created.redirect_url;
 		params[4] = c->created.instruction;
@@ -695,7 +698,7 @@ hs_vend_purchase_cancel(struct hs_req *r)
 	const char			*json;
 	char				 provider[HS_CONF_NAME_MAX], order[64];
 	char				 ref[128], *arg;
-	int				 counter;
+	int				 counter, rc;
 
 	if (r->phase == 0)
 		return (scoped_query(r, "SELECT hs_purchase_cancel($4, $1, $2, "
@@ -714,8 +717,10 @@ hs_vend_purchase_cancel(struct hs_req *r)
 			ref[0] = '\0';
 		if ((arg = strdup(order)) == NULL)
 			fatal("cancel: out of memory");
-		if (ops->cancel(slot->pctx, order, ref[0] ? ref : NULL,
-		    cancel_done, arg) != HS_OK)
+		rc = ops->cancel(slot->pctx, order, ref[0] ? ref : NULL,
+		    cancel_done, arg);
+		/* Started (HS_OK or HS_E_PENDING): cancel_done frees it. */
+		if (rc != HS_OK && rc != HS_E_PENDING)
 			free(arg);
 	}
 	return (hs_reply(r, 200, "application/json", json, strlen(json)));

@@ -1,11 +1,15 @@
+/*
+ * HTTP and signature helpers shared by the plugins (see phttp.h).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "phttp.h"
 
@@ -15,7 +19,7 @@ phttp_header(const struct hs_http_header *h, size_t n, const char *name)
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		if (!strcasecmp(h[i].name, name))
+		if (h[i].name != NULL && !strcasecmp(h[i].name, name))
 			return (h[i].value);
 	}
 	return (NULL);
@@ -39,38 +43,93 @@ phttp_basic(const char *user, const char *password, char *out, size_t len)
 {
 	unsigned char	enc[400];
 	char		plain[300];
-	int		n;
+	int		n, r = 0;
 
 	if ((size_t)snprintf(plain, sizeof(plain), "%s:%s", user, password) >=
 	    sizeof(plain))
-		return (-1);
-	n = EVP_EncodeBlock(enc, (const unsigned char *)plain,
-	    (int)strlen(plain));
+		r = -1;
+	else {
+		/* 299 bytes encode to at most 400 with the NUL. */
+		n = EVP_EncodeBlock(enc, (const unsigned char *)plain,
+		    (int)strlen(plain));
+		if (n < 0 || (size_t)snprintf(out, len, "Basic %s", enc) >=
+		    len)
+			r = -1;
+	}
+	/* Base64 is not encryption: wipe both copies of the secret. */
 	OPENSSL_cleanse(plain, sizeof(plain));
-	if (n < 0 || (size_t)snprintf(out, len, "Basic %s", enc) >= len)
+	OPENSSL_cleanse(enc, sizeof(enc));
+	return (r);
+}
+
+static int
+nibble(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return (ch - '0');
+	if (ch >= 'a' && ch <= 'f')
+		return (ch - 'a' + 10);
+	if (ch >= 'A' && ch <= 'F')
+		return (ch - 'A' + 10);
+	return (-1);
+}
+
+int
+phttp_hex_equal(const unsigned char *mac, size_t len, const char *hex)
+{
+	unsigned char	got[64];
+	size_t		i;
+	int		hi, lo;
+
+	/*
+	 * Decoding first means only the attacker's own digits decide how
+	 * long the parse takes; the secret-dependent comparison is the
+	 * constant-time one below.
+	 */
+	if (hex == NULL || len > sizeof(got) || strlen(hex) != len * 2)
 		return (-1);
-	return (0);
+	for (i = 0; i < len; i++) {
+		if ((hi = nibble(hex[2 * i])) < 0 ||
+		    (lo = nibble(hex[2 * i + 1])) < 0)
+			return (-1);
+		got[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (CRYPTO_memcmp(got, mac, len) == 0 ? 0 : -1);
 }
 
 int
 phttp_hmac_check(const char *key, const char *prefix, const void *body,
     size_t body_len, const char *sig_hex)
 {
-	unsigned char	 mac[32], *msg;
-	unsigned int	 maclen = sizeof(mac);
-	char		 hex[65];
-	size_t		 plen = strlen(prefix), i;
+	static char	 digest[] = "SHA256";
+	EVP_MAC		*mac;
+	EVP_MAC_CTX	*ctx = NULL;
+	OSSL_PARAM	 params[2];
+	unsigned char	 md[32];
+	size_t		 mdlen = 0;
+	int		 ok;
 
-	if (sig_hex == NULL || strlen(sig_hex) != 64 ||
-	    (msg = malloc(plen + 1 + body_len)) == NULL)
+	if (key == NULL || prefix == NULL || sig_hex == NULL ||
+	    (body == NULL && body_len > 0))
 		return (-1);
-	memcpy(msg, prefix, plen);
-	msg[plen] = '.';
-	memcpy(msg + plen + 1, body, body_len);
-	HMAC(EVP_sha256(), key, (int)strlen(key), msg, plen + 1 + body_len,
-	    mac, &maclen);
-	free(msg);
-	for (i = 0; i < 32; i++)
-		snprintf(hex + i * 2, 3, "%02x", mac[i]);
-	return (CRYPTO_memcmp(hex, sig_hex, 64) == 0 ? 0 : -1);
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return (-1);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	/* Streamed: the signed message is never copied into one buffer. */
+	ok = (ctx = EVP_MAC_CTX_new(mac)) != NULL &&
+	    EVP_MAC_init(ctx, (const unsigned char *)key, strlen(key),
+	    params) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)prefix,
+	    strlen(prefix)) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)".", 1) == 1 &&
+	    (body_len == 0 || EVP_MAC_update(ctx, body, body_len) == 1) &&
+	    EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) == 1 &&
+	    mdlen == sizeof(md);
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	if (!ok)
+		return (-1);
+	return (phttp_hex_equal(md, sizeof(md), sig_hex));
 }

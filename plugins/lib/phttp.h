@@ -1,8 +1,8 @@
 /*
  * What every HTTP-speaking plugin needs and should not write again:
  * header lookup, the ABI's reading of an HTTP outcome, HTTP Basic
- * credentials and a constant-time HMAC-SHA256 signature check.  Linked
- * into plugins statically (plugins/payment/payment.mk); not ABI.
+ * credentials and constant-time signature checks.  Linked into plugins
+ * statically (plugins/payment/payment.mk, the transports); not ABI.
  */
 #ifndef HS_PHTTP_H
 #define HS_PHTTP_H
@@ -25,6 +25,12 @@ int	phttp_result(const struct hs_http_resp *resp);
 /* "Basic base64(user:password)" into out; -1 when it does not fit. */
 int	phttp_basic(const char *user, const char *password, char *out,
 	    size_t len);
+
+/*
+ * Does hex (exactly 2 * len hex digits, either case) spell mac[0..len)?
+ * The bytes are compared in constant time.  0 when it does, -1 otherwise.
+ */
+int	phttp_hex_equal(const unsigned char *mac, size_t len, const char *hex);
 
 /*
  * Does sig_hex (64 hex digits) equal hex(HMAC-SHA256(key, prefix "." body))?

@@ -245,14 +245,23 @@ BEGIN
         WITH ins AS (
             INSERT INTO outbox (utility_id, customer_id, kind, channel,
                 recipient, subject, body, idem_key)
-            SELECT p_utility, p_customer, p_kind, 'webhook', s.url, p_kind,
-                   jsonb_build_object('type', p_kind, 'utility', u.code,
+            SELECT p_utility, p_customer, p_kind, 'webhook', s.url, t.type,
+                   jsonb_build_object('type', t.type, 'utility', u.code,
                    'customer', (SELECT number FROM customers WHERE id =
                    p_customer), 'subject', p_subject, 'data', p_data,
                    'created_at', now())::text,
                    p_key || ':webhook:' || s.id
               FROM webhook_subscriptions s
               JOIN utilities u ON u.id = s.utility_id
+             -- The event types integrators see (docs/webhooks.md).
+             CROSS JOIN (SELECT CASE p_kind
+                    WHEN 'token' THEN 'token.issued'
+                    WHEN 'payment' THEN 'payment.received'
+                    WHEN 'low_balance' THEN 'balance.low'
+                    WHEN 'tamper' THEN 'meter.tamper'
+                    WHEN 'battery' THEN 'meter.battery_low'
+                    WHEN 'bill' THEN 'bill.issued'
+                    ELSE p_kind END AS type) t
              WHERE s.utility_id = p_utility AND p_kind = ANY (s.kinds)
             ON CONFLICT (idem_key) DO NOTHING
             RETURNING 1)

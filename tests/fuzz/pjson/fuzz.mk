@@ -1,6 +1,7 @@
 # libFuzzer target for the plugins' JSON reader (plugins/lib/pjson.c):
-# every entry point on arbitrary bytes, seeded from
-# tests/fuzz/corpus/pjson/ (provider notifications and replies).
+# every entry point on arbitrary bytes, with the reader's own promises
+# checked, seeded from tests/fuzz/corpus/pjson/ (provider notifications
+# and replies, escapes, deep nesting).
 FUZZ_TARGETS	+= $(BUILD)/fuzz/pjson
 
 $(BUILD)/fuzz/pjson: tests/fuzz/pjson/fuzz_pjson.c plugins/lib/pjson.c \
