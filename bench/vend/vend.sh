@@ -61,20 +61,21 @@ cleanup() {
 trap cleanup EXIT
 
 # Pending purchases, made directly (the provider's create is not what is
-# measured), each with its own TID minute on one meter.
+# measured), each with its own TID minute on one meter and the payment id
+# the provider's create would have returned.
 make_orders() {	# tag count file
 	psql -U hydrosync hs_bench_vend >/dev/null <<SQL
 INSERT INTO purchases (order_id, utility_id, customer_id, meter_id, provider,
     state, amount, tax, admin_fee, total, units, quote, month_prior, pan, sgc,
     ti, krn, kt, ken, ea, dkga, base_date, token_subclass, token_amount, rnd,
-    token_issued_at, expires_at, created_by)
+    token_issued_at, expires_at, created_by, provider_ref)
 SELECT 'BENCH-$1-' || i, m.utility_id, m.customer_id, m.id, 'sandbox',
        'pending', 10000, 0, 0, 10000, 5000, '{}', 0, m.pan, m.sgc,
        m.tariff_index, m.key_revision, m.key_type, m.key_expiry, 11, 4,
        m.base_date, 1, 50, i % 16,
        (SELECT coalesce(max(token_issued_at), date_trunc('minute', now()))
           FROM purchases WHERE meter_id = m.id) + i * interval '1 minute',
-       now() + interval '1 hour', 'bench'
+       now() + interval '1 hour', 'bench', 'sbx_BENCH-$1-' || i
   FROM meters m, generate_series(1, $2) i
  WHERE m.number = '47040000011';
 SQL

@@ -16,6 +16,7 @@
 #define DB_RETRY_MIN_MS		100
 #define DB_RETRY_MAX_MS		5000
 #define DB_TICK_MS		100
+#define DB_STMTS_MAX		128	/* prepared statements per connection */
 
 enum conn_state {
 	CONN_DOWN,
@@ -31,7 +32,15 @@ struct db_query {
 	hs_db_done_fn		 done;
 	void			*arg;
 	uint64_t		 queued_at;
+	uint64_t		 hash;	/* of sql */
+	int			 bg;	/* background: waits for requests */
 	TAILQ_ENTRY(db_query)	 list;
+};
+
+/* A statement this connection has prepared, named "s<slot>". */
+struct db_stmt {
+	uint64_t		 hash;
+	char			*sql;
 };
 
 struct db_conn {
@@ -47,9 +56,15 @@ struct db_conn {
 	uint64_t		 retry_at;
 	uint32_t		 backoff_ms;
 	int			 ever_connected;
+	int			 preparing;	/* slot being prepared, or -1 */
+	struct db_stmt		 stmts[DB_STMTS_MAX];
+	int			 nstmts;
 };
 
-static TAILQ_HEAD(, db_query)	queue = TAILQ_HEAD_INITIALIZER(queue);
+TAILQ_HEAD(db_queue, db_query);
+static struct db_queue		queue = TAILQ_HEAD_INITIALIZER(queue);
+static struct db_queue		bgqueue = TAILQ_HEAD_INITIALIZER(bgqueue);
+static int			bg_busy;
 static struct db_conn		conns[DB_CONNS_MAX];
 static int			nconns;
 static int			queued;
@@ -111,6 +126,40 @@ update_gauges(void)
 	m->db_queue = (uint64_t)queued;
 }
 
+static uint64_t
+sql_hash(const char *sql)
+{
+	uint64_t	h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *sql != '\0'; sql++)
+		h = (h ^ (unsigned char)*sql) * 1099511628211ULL;
+	return (h);
+}
+
+static void
+stmts_forget(struct db_conn *c)
+{
+	int		i;
+
+	for (i = 0; i < c->nstmts; i++)
+		free(c->stmts[i].sql);
+	c->nstmts = 0;
+	c->preparing = -1;
+}
+
+static int
+stmt_find(const struct db_conn *c, const struct db_query *q)
+{
+	int		i;
+
+	for (i = 0; i < c->nstmts; i++) {
+		if (c->stmts[i].hash == q->hash &&
+		    !strcmp(c->stmts[i].sql, q->sql))
+			return (i);
+	}
+	return (-1);
+}
+
 /*
  * A connection failed: fail its query (its outcome is unknown, so callers
  * must be idempotent, which the SQL functions are) and plan a reconnect
@@ -134,6 +183,7 @@ conn_fail(struct db_conn *c, const char *why)
 	}
 	c->fd = -1;
 	c->state = CONN_DOWN;
+	stmts_forget(c);	/* they died with the session */
 	if (c->backoff_ms == 0)
 		c->backoff_ms = DB_RETRY_MIN_MS;
 	else if (c->backoff_ms < DB_RETRY_MAX_MS)
@@ -141,6 +191,7 @@ conn_fail(struct db_conn *c, const char *why)
 	c->retry_at = kore_time_ms() + c->backoff_ms;
 	if ((q = c->query) != NULL) {
 		c->query = NULL;
+		bg_busy -= q->bg;
 		query_finish(q, NULL, why, "08006");
 	}
 	update_gauges();
@@ -197,18 +248,41 @@ conn_poll_connect(struct db_conn *c)
 	}
 }
 
+/*
+ * Send q on c.  Each connection prepares the statements it runs (up to
+ * DB_STMTS_MAX, then the rest go unprepared): the parse and plan of a
+ * statement the server has seen are saved on every later call, which on
+ * the paid-to-token path is a good part of the server's work.  The first
+ * use on a connection costs one Prepare round trip.
+ */
 static void
 conn_send(struct db_conn *c, struct db_query *q)
 {
-	int		r;
+	char		name[16];
+	int		r, slot, ok;
 
 	c->query = q;
 	c->state = CONN_BUSY;
 	c->error[0] = '\0';
 	c->sqlstate[0] = '\0';
-	hs_metrics_self()->db_queries++;
-	if (!PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
-	    (const char *const *)q->params, NULL, NULL, 0)) {
+	slot = c->preparing >= 0 ? -1 : stmt_find(c, q);
+	if (slot == -1 && c->preparing < 0 && c->nstmts < DB_STMTS_MAX) {
+		slot = c->nstmts;
+		snprintf(name, sizeof(name), "s%d", slot);
+		c->preparing = slot;
+		ok = PQsendPrepare(c->pg, name, q->sql, q->nparams, NULL);
+	} else if (slot >= 0) {
+		hs_metrics_self()->db_queries++;
+		snprintf(name, sizeof(name), "s%d", slot);
+		ok = PQsendQueryPrepared(c->pg, name, q->nparams,
+		    (const char *const *)q->params, NULL, NULL, 0);
+	} else {
+		hs_metrics_self()->db_queries++;
+		c->preparing = -1;
+		ok = PQsendQueryParams(c->pg, q->sql, q->nparams, NULL,
+		    (const char *const *)q->params, NULL, NULL, 0);
+	}
+	if (!ok) {
 		snprintf(c->error, sizeof(c->error), "%s",
 		    PQerrorMessage(c->pg));
 		conn_fail(c, c->error);
@@ -219,6 +293,32 @@ conn_send(struct db_conn *c, struct db_query *q)
 		return;
 	}
 	watch(c, r == 1);
+}
+
+/*
+ * The Prepare for c->query finished.  On success remember the statement
+ * and send the query itself (returns 1: the connection stays busy); on
+ * failure deliver the error as the query's (returns 0).
+ */
+static int
+prepared(struct db_conn *c)
+{
+	struct db_query	*q = c->query;
+	int		 slot = c->preparing;
+
+	c->preparing = -1;
+	if (c->result != NULL) {
+		PQclear(c->result);
+		c->result = NULL;
+	}
+	if (c->error[0] != '\0')
+		return (0);
+	if ((c->stmts[slot].sql = strdup(q->sql)) == NULL)
+		fatal("db: out of memory");
+	c->stmts[slot].hash = q->hash;
+	c->nstmts = slot + 1;
+	conn_send(c, q);
+	return (c->state == CONN_BUSY);
 }
 
 /* Read what arrived; when the query's last result is in, deliver it. */
@@ -237,8 +337,11 @@ conn_read(struct db_conn *c)
 	}
 	while (c->state == CONN_BUSY && !PQisBusy(c->pg)) {
 		if ((res = PQgetResult(c->pg)) == NULL) {
+			if (c->preparing >= 0 && prepared(c))
+				return;
 			q = c->query;
 			c->query = NULL;
+			bg_busy -= q->bg;
 			c->state = CONN_IDLE;
 			res = c->result;
 			c->result = NULL;
@@ -246,6 +349,16 @@ conn_read(struct db_conn *c)
 				if (res != NULL)
 					PQclear(res);
 				query_finish(q, NULL, c->error, c->sqlstate);
+				/*
+				 * A migration changed what a prepared
+				 * statement returns: start a clean session.
+				 */
+				if (!strcmp(c->sqlstate, "0A000") &&
+				    strstr(c->error, "cached plan") != NULL) {
+					conn_fail(c, "a schema change "
+					    "invalidated its statements");
+					return;
+				}
 			} else {
 				query_finish(q, res, NULL, NULL);
 			}
@@ -307,28 +420,56 @@ conn_event(void *arg, int error)
 	}
 }
 
+/*
+ * Requests first: background work (jobs, the outbox) takes an idle
+ * connection only when no request waits, and never the last quarter of
+ * them, so a webhook or a page never queues behind a batch of vends.
+ */
 static void
 dispatch(void)
 {
 	struct db_query	*q;
-	int		 i;
+	int		 i, bg_max;
 
-	for (i = 0; i < nconns && !TAILQ_EMPTY(&queue); i++) {
+	bg_max = nconns > 1 ? nconns - (nconns + 3) / 4 : 1;
+	for (i = 0; i < nconns; i++) {
 		if (conns[i].state != CONN_IDLE)
 			continue;
-		q = TAILQ_FIRST(&queue);
-		TAILQ_REMOVE(&queue, q, list);
+		if ((q = TAILQ_FIRST(&queue)) != NULL) {
+			TAILQ_REMOVE(&queue, q, list);
+		} else if ((q = TAILQ_FIRST(&bgqueue)) != NULL &&
+		    bg_busy < bg_max) {
+			TAILQ_REMOVE(&bgqueue, q, list);
+			bg_busy++;
+		} else {
+			break;
+		}
 		queued--;
 		conn_send(&conns[i], q);
 	}
 	update_gauges();
 }
 
+static void
+expire(struct db_queue *qs, uint64_t now)
+{
+	struct db_query	*q, *next;
+
+	for (q = TAILQ_FIRST(qs); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, list);
+		if (now - q->queued_at < DB_QUEUE_WAIT_MS)
+			continue;
+		TAILQ_REMOVE(qs, q, list);
+		queued--;
+		query_finish(q, NULL, "database unavailable: no connection "
+		    "within 5 s", "08001");
+	}
+}
+
 /* Reconnect what is down and fail queries that waited too long. */
 static void
 db_tick(void *arg, u_int64_t now)
 {
-	struct db_query	*q, *next;
 	int		 i;
 
 	(void)arg;
@@ -336,15 +477,8 @@ db_tick(void *arg, u_int64_t now)
 		if (conns[i].state == CONN_DOWN && now >= conns[i].retry_at)
 			conn_start(&conns[i]);
 	}
-	for (q = TAILQ_FIRST(&queue); q != NULL; q = next) {
-		next = TAILQ_NEXT(q, list);
-		if (now - q->queued_at < DB_QUEUE_WAIT_MS)
-			continue;
-		TAILQ_REMOVE(&queue, q, list);
-		queued--;
-		query_finish(q, NULL, "database unavailable: no connection "
-		    "within 5 s", "08001");
-	}
+	expire(&queue, now);
+	expire(&bgqueue, now);
 	update_gauges();
 }
 
@@ -365,6 +499,7 @@ hs_db_setup(const char *info, int n)
 		conns[i].evt.handle = conn_event;
 		conns[i].index = i;
 		conns[i].fd = -1;
+		conns[i].preparing = -1;
 		conn_start(&conns[i]);
 	}
 	tick = kore_timer_add(db_tick, DB_TICK_MS, NULL, 0);
@@ -380,12 +515,13 @@ hs_db_teardown(void)
 		if (conns[i].pg != NULL)
 			PQfinish(conns[i].pg);
 		conns[i].pg = NULL;
+		stmts_forget(&conns[i]);
 	}
 }
 
-int
-hs_db_query(const char *sql, int nparams, const char *const *params,
-    hs_db_done_fn done, void *arg)
+static int
+enqueue(const char *sql, int nparams, const char *const *params,
+    hs_db_done_fn done, void *arg, int bg)
 {
 	struct db_query	*q;
 	int		 i;
@@ -407,10 +543,26 @@ hs_db_query(const char *sql, int nparams, const char *const *params,
 	q->done = done;
 	q->arg = arg;
 	q->queued_at = kore_time_ms();
-	TAILQ_INSERT_TAIL(&queue, q, list);
+	q->hash = sql_hash(sql);
+	q->bg = bg;
+	TAILQ_INSERT_TAIL(bg ? &bgqueue : &queue, q, list);
 	queued++;
 	dispatch();
 	return (0);
+}
+
+int
+hs_db_query(const char *sql, int nparams, const char *const *params,
+    hs_db_done_fn done, void *arg)
+{
+	return (enqueue(sql, nparams, params, done, arg, 0));
+}
+
+int
+hs_db_query_bg(const char *sql, int nparams, const char *const *params,
+    hs_db_done_fn done, void *arg)
+{
+	return (enqueue(sql, nparams, params, done, arg, 1));
 }
 
 int

@@ -39,6 +39,14 @@ void	hs_db_teardown(void);
 int	hs_db_query(const char *sql, int nparams, const char *const *params,
 	    hs_db_done_fn done, void *arg);
 
+/*
+ * The same for background work (jobs, the outbox dispatcher): it runs
+ * only when no request's query waits and leaves a quarter of the
+ * connections free for requests.
+ */
+int	hs_db_query_bg(const char *sql, int nparams, const char *const *params,
+	    hs_db_done_fn done, void *arg);
+
 /* Connections currently open and usable. */
 int	hs_db_connected(void);
 

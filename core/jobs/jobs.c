@@ -19,6 +19,7 @@
 struct kind {
 	char			 name[HS_JOB_KIND_MAX];
 	hs_job_handler_fn	 fn;
+	hs_job_batch_fn		 batch_fn;
 	int			 max_attempts;
 	uint32_t		 base_retry_ms;
 };
@@ -31,19 +32,34 @@ static int		inflight;
 static int		claiming;
 static char		lease[32];	/* "60 seconds" */
 
-int
-hs_jobs_register(const char *name, hs_job_handler_fn fn, int max_attempts,
-    uint32_t base_retry_ms)
+static int
+kind_add(const char *name, hs_job_handler_fn fn, hs_job_batch_fn batch_fn,
+    int max_attempts, uint32_t base_retry_ms)
 {
 	if (nkinds == JOBS_KINDS_MAX || strlen(name) >= HS_JOB_KIND_MAX ||
 	    max_attempts < 1)
 		return (-1);
 	snprintf(kinds[nkinds].name, sizeof(kinds[nkinds].name), "%s", name);
 	kinds[nkinds].fn = fn;
+	kinds[nkinds].batch_fn = batch_fn;
 	kinds[nkinds].max_attempts = max_attempts;
 	kinds[nkinds].base_retry_ms = base_retry_ms ? base_retry_ms : 1000;
 	nkinds++;
 	return (0);
+}
+
+int
+hs_jobs_register(const char *name, hs_job_handler_fn fn, int max_attempts,
+    uint32_t base_retry_ms)
+{
+	return (kind_add(name, fn, NULL, max_attempts, base_retry_ms));
+}
+
+int
+hs_jobs_register_batch(const char *name, hs_job_batch_fn fn,
+    int max_attempts, uint32_t base_retry_ms)
+{
+	return (kind_add(name, NULL, fn, max_attempts, base_retry_ms));
 }
 
 static const struct kind *
@@ -126,7 +142,7 @@ hs_job_finish(struct hs_job *job, int ok, const char *error,
 	params[2] = ok ? "true" : "false";
 	params[3] = ok ? NULL : (error ? error : "failed");
 	params[4] = retry_later ? retry : NULL;
-	if (hs_db_query("SELECT hs_job_finish($1::bigint, $2, $3::boolean, $4, "
+	if (hs_db_query_bg("SELECT hs_job_finish($1::bigint, $2, $3::boolean, $4, "
 	    "now() + ($5::integer * interval '1 millisecond'))", 5, params,
 	    finished, job) == -1)
 		finished(job, NULL, "database queue full", "");
@@ -138,8 +154,8 @@ static void
 claimed(void *arg, PGresult *res, const char *error, const char *state)
 {
 	const struct kind	*k;
-	struct hs_job		*job;
-	int			 i, n;
+	struct hs_job		*job, *later[JOBS_BATCH], *group[JOBS_BATCH];
+	int			 i, j, n, ngroup;
 
 	(void)arg;
 	(void)state;
@@ -149,6 +165,9 @@ claimed(void *arg, PGresult *res, const char *error, const char *state)
 		return;
 	}
 	n = PQntuples(res);
+	if (n > JOBS_BATCH)
+		fatalx("jobs: claimed %d, more than asked", n);
+	memset(later, 0, sizeof(later));
 	for (i = 0; i < n; i++) {
 		if ((job = calloc(1, sizeof(*job))) == NULL ||
 		    (job->payload = strdup(PQgetvalue(res, i, 2))) == NULL)
@@ -162,9 +181,25 @@ claimed(void *arg, PGresult *res, const char *error, const char *state)
 			hs_job_finish(job, 0, "no handler for this kind", 0, 0);
 			continue;
 		}
-		k->fn(job);
+		if (k->batch_fn != NULL)
+			later[i] = job;
+		else
+			k->fn(job);
 	}
 	PQclear(res);
+	/* Batch kinds: every job of the kind from this claim in one call. */
+	for (j = 0; j < nkinds; j++) {
+		if (kinds[j].batch_fn == NULL)
+			continue;
+		ngroup = 0;
+		for (i = 0; i < n; i++) {
+			if (later[i] != NULL &&
+			    !strcmp(later[i]->kind, kinds[j].name))
+				group[ngroup++] = later[i];
+		}
+		if (ngroup > 0)
+			kinds[j].batch_fn(group, ngroup);
+	}
 	/* A full batch: more are probably due; don't wait for the timer. */
 	if (n == JOBS_BATCH)
 		poll_jobs(NULL, 0);
@@ -213,7 +248,7 @@ poll_jobs(void *arg, u_int64_t now)
 	params[2] = limit;
 	params[3] = lease;
 	claiming = 1;
-	if (hs_db_query("SELECT id, kind, payload::text, attempts FROM "
+	if (hs_db_query_bg("SELECT id, kind, payload::text, attempts FROM "
 	    "hs_job_claim($1::text[], $2, $3::integer, $4::interval)", 4,
 	    params, claimed, NULL) == -1)
 		claiming = 0;

@@ -37,6 +37,17 @@ int	hs_jobs_register(const char *kind, hs_job_handler_fn fn,
 	    int max_attempts, uint32_t base_retry_ms);
 
 /*
+ * A handler that takes every job of its kind from one claim at once (up
+ * to 32), to do their work in one transaction; it calls hs_job_finish()
+ * or hs_job_done_in_sql() once for each job.  The array is the caller's:
+ * copy the pointers to keep them.
+ */
+typedef void (*hs_job_batch_fn)(struct hs_job **jobs, int n);
+
+int	hs_jobs_register_batch(const char *kind, hs_job_batch_fn fn,
+	    int max_attempts, uint32_t base_retry_ms);
+
+/*
  * Start claiming; worker_name identifies leases ("node/pid").  A claimed
  * job is leased for lease_seconds: after that another worker may take it.
  */

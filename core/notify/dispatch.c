@@ -127,7 +127,7 @@ sent(void *arg, const struct hs_delivery *d)
 	params[3] = again ? retry : NULL;
 	params[4] = d->provider_ref[0] ? d->provider_ref : NULL;
 	params[5] = ok ? NULL : detail;
-	if (hs_db_query("SELECT hs_outbox_result($1, $2, $3::boolean, "
+	if (hs_db_query_bg("SELECT hs_outbox_result($1, $2, $3::boolean, "
 	    "$4::integer, $5, $6)", 6, params, recorded, s) == -1)
 		recorded(s, NULL, "database queue full", "");
 }
@@ -226,7 +226,7 @@ dispatch_channel(struct channel *ch)
 	params[2] = limit;
 	params[3] = DISPATCH_LEASE;
 	ch->claiming = 1;
-	if (hs_db_query("SELECT * FROM hs_outbox_claim($1, $2, $3::integer, "
+	if (hs_db_query_bg("SELECT * FROM hs_outbox_claim($1, $2, $3::integer, "
 	    "$4::interval)", 4, params, claimed, ch) == -1) {
 		ch->claiming = 0;
 		ch->tokens += n;
@@ -266,7 +266,7 @@ sweep(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 	params[0] = resendable;
-	hs_db_query("SELECT hs_outbox_sweep($1::text[])", 1, params, swept,
+	hs_db_query_bg("SELECT hs_outbox_sweep($1::text[])", 1, params, swept,
 	    NULL);
 }
 

@@ -52,7 +52,7 @@ token_job(struct hs_job *job)
 	kore_json_cleanup(&j);
 	params[0] = purchase;
 	params[1] = resend != NULL ? key : NULL;
-	if (hs_db_query("SELECT hs_notify_token($1, $2)", 2, params,
+	if (hs_db_query_bg("SELECT hs_notify_token($1, $2)", 2, params,
 	    token_done, job) == -1)
 		hs_job_finish(job, 0, "database queue full", 0, 0);
 }
@@ -67,7 +67,7 @@ otp_job(struct hs_job *job)
 	snprintf(id, sizeof(id), "%lld", (long long)job->id);
 	params[0] = id;
 	params[1] = job->payload;
-	if (hs_db_query("SELECT hs_notify_otp($1, $2::jsonb)", 2, params,
+	if (hs_db_query_bg("SELECT hs_notify_otp($1, $2::jsonb)", 2, params,
 	    token_done, job) == -1)
 		hs_job_finish(job, 0, "database queue full", 0, 0);
 }

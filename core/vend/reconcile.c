@@ -106,7 +106,7 @@ record(struct recon_item *it, const char *state, int64_t amount,
 	params[5] = ref && ref[0] ? ref : NULL;
 	params[6] = detail;
 	params[7] = it->expired ? "true" : "false";
-	if (hs_db_query("SELECT hs_reconcile_item($1, $2, $3, $4, $5::bigint, "
+	if (hs_db_query_bg("SELECT hs_reconcile_item($1, $2, $3, $4, $5::bigint, "
 	    "$6, $7, $8::boolean)", 8, params, item_recorded, it) == -1)
 		item_recorded(it, NULL, "database queue full", "");
 }
@@ -162,7 +162,7 @@ recon_pump(struct recon_run *run)
 	}
 	if (run->open == 0 && run->next == run->nitems) {
 		params[0] = run->id;
-		if (hs_db_query("SELECT hs_reconcile_finish($1)", 1, params,
+		if (hs_db_query_bg("SELECT hs_reconcile_finish($1)", 1, params,
 		    recon_finished, run) == -1)
 			recon_finished(run, NULL, "database queue full", "");
 	}
@@ -223,7 +223,7 @@ reconcile_job(struct hs_job *job)
 	params[1] = limit;
 	/* Staff asking now want every open order checked, however new. */
 	params[2] = manual ? "0 seconds" : "1 minute";
-	if (hs_db_query("SELECT * FROM hs_reconcile_start($1, $2::integer, "
+	if (hs_db_query_bg("SELECT * FROM hs_reconcile_start($1, $2::integer, "
 	    "$3::interval)", 3, params, recon_started, run) == -1) {
 		hs_job_finish(job, 0, "database queue full", 0, 0);
 		free(run);
@@ -252,7 +252,7 @@ reconcile_tick(void *arg, u_int64_t now)
 	(void)now;
 	snprintf(interval, sizeof(interval), "%d", interval_s);
 	params[0] = interval;
-	hs_db_query("SELECT hs_job_enqueue('payments.reconcile', "
+	hs_db_query_bg("SELECT hs_job_enqueue('payments.reconcile', "
 	    "'{\"trigger\": \"timer\"}', 'reconcile:' || "
 	    "(extract(epoch FROM now())::bigint / $1::integer), 'timer')", 1,
 	    params, enqueued, NULL);

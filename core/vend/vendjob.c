@@ -6,7 +6,12 @@
  * FOR UPDATE SKIP LOCKED.  Every token input was fixed when the purchase
  * was created, so the job can run any number of times (a crash after the
  * HSM call, a lease that ran out) and always computes the same 20 digits;
- * hs_vend_store() keeps the first and returns it to every later run.
+ * hs_vend_store_many() keeps the first and returns it to every later run.
+ *
+ * The jobs of one claim are vended together: one query reads all their
+ * inputs, the HSM makes each token, and one transaction stores every
+ * token with its notice and marks its job done (migration 0012).  Under
+ * load that is a few statements and one commit per batch, not per token.
  *
  * HSM plugins are tried in the order hydrosync.conf lists them: when one
  * is down (HS_E_UNAVAILABLE) the next vends.  When none can, the job is
@@ -31,6 +36,7 @@
 #define VEND_RETRY_MS		1000
 #define VEND_STUCK_SECONDS	120
 #define BLOCKED_RETRY_MS	(5 * 60 * 1000)
+#define VEND_BATCH_MAX		64	/* at least the jobs' claim batch */
 
 struct vend {
 	struct hs_job	*job;
@@ -39,18 +45,88 @@ struct vend {
 	char		 hsm[HS_CONF_NAME_MAX];
 };
 
-static void
-vend_free(struct vend *v)
-{
-	free(v);
-}
+/* The vends of one claim still in flight; NULL slots are finished. */
+struct batch {
+	int		 n;
+	struct vend	*v[VEND_BATCH_MAX];
+};
 
 static void
 vend_finish(struct vend *v, int ok, const char *error, uint32_t retry_ms,
     int permanent)
 {
 	hs_job_finish(v->job, ok, error, retry_ms, permanent);
-	vend_free(v);
+	free(v);
+}
+
+/* Fail every vend still in the batch (retried later), and the batch. */
+static void
+batch_fail(struct batch *b, const char *error)
+{
+	int		i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i] != NULL)
+			vend_finish(b->v[i], 0, error, 0, 0);
+	}
+	free(b);
+}
+
+static int
+batch_find(const struct batch *b, const char *purchase)
+{
+	int		i;
+
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i] != NULL && !strcmp(b->v[i]->purchase, purchase))
+			return (i);
+	}
+	return (-1);
+}
+
+/*
+ * Append the batch's live vends to a PostgreSQL array literal, one field
+ * each: the purchase, token, hsm or job.  Tokens are digits and names
+ * are configuration names, but quote anyway.
+ */
+static void
+batch_array(const struct batch *b, int field, char *out, size_t len)
+{
+	const struct vend	*v;
+	const char		*s;
+	char			 id[24];
+	size_t			 o = 0;
+	int			 i, first = 1;
+
+	o += (size_t)snprintf(out + o, len - o, "{");
+	for (i = 0; i < b->n && o < len; i++) {
+		if ((v = b->v[i]) == NULL)
+			continue;
+		if (field == 0)
+			s = v->purchase;
+		else if (field == 1)
+			s = v->token;
+		else if (field == 2)
+			s = v->hsm;
+		else {
+			snprintf(id, sizeof(id), "%lld", (long long)v->job->id);
+			s = id;
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s\"", first ? "" :
+		    ",");
+		for (; *s != '\0' && o + 2 < len; s++) {
+			if (*s == '"' || *s == '\\')
+				out[o++] = '\\';
+			out[o++] = *s;
+		}
+		if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "\"");
+		first = 0;
+	}
+	if (o < len)
+		snprintf(out + o, len - o, "}");
+	if (o >= len - 1)
+		fatalx("vend: batch array overflow");
 }
 
 /* The meter is gone: the money is owed back (retried until recorded). */
@@ -72,32 +148,44 @@ refund_recorded(void *arg, PGresult *res, const char *error, const char *st)
 }
 
 static void
-vend_stored(void *arg, PGresult *res, const char *error, const char *state)
+stored(void *arg, PGresult *res, const char *error, const char *state)
 {
-	struct vend	*v = arg;
-	int		 stored;
+	struct batch	*b = arg;
+	struct vend	*v;
+	int		 i, row, n;
 
 	(void)state;
 	if (error != NULL) {
-		vend_finish(v, 0, error, 0, 0);
+		batch_fail(b, error);
 		return;
 	}
-	stored = PQgetvalue(res, 0, 1)[0] == 't';
-	if (strcmp(PQgetvalue(res, 0, 0), v->token))
-		hs_log(HS_LOG_ERR, "vend.mismatch", "purchase %s: a retried "
-		    "vend made other digits than the stored token; the stored "
-		    "one stands (token inputs are supposed to be fixed)",
-		    v->purchase);
-	if (stored) {
-		hs_metrics_self()->vend_tokens++;
-		hs_log(HS_LOG_INFO, "vend.token", "purchase %s: token stored "
-		    "(%s)", v->purchase, v->hsm);
+	hs_fault("vend.after_store");
+	n = PQntuples(res);
+	for (row = 0; row < n; row++) {
+		if ((i = batch_find(b, PQgetvalue(res, row, 0))) == -1)
+			continue;
+		v = b->v[i];
+		b->v[i] = NULL;
+		if (!PQgetisnull(res, row, 3)) {
+			vend_finish(v, 0, PQgetvalue(res, row, 3), 0, 0);
+			continue;
+		}
+		if (strcmp(PQgetvalue(res, row, 1), v->token))
+			hs_log(HS_LOG_ERR, "vend.mismatch", "purchase %s: a "
+			    "retried vend made other digits than the stored "
+			    "token; the stored one stands (token inputs are "
+			    "supposed to be fixed)", v->purchase);
+		if (PQgetvalue(res, row, 2)[0] == 't') {
+			hs_metrics_self()->vend_tokens++;
+			hs_log(HS_LOG_INFO, "vend.token", "purchase %s: token "
+			    "stored (%s)", v->purchase, v->hsm);
+		}
+		/* hs_vend_store_many marked the job done with the token. */
+		hs_job_done_in_sql(v->job);
+		free(v);
 	}
 	PQclear(res);
-	hs_fault("vend.after_store");
-	/* hs_vend_store marked the job done in the same transaction. */
-	hs_job_done_in_sql(v->job);
-	vend_free(v);
+	batch_fail(b, "the store returned no row for this purchase");
 }
 
 /* Ask the HSM plugins in order; the first that answers vends. */
@@ -131,125 +219,173 @@ vend_hsm(struct vend *v, const struct hs_hsm_meter *m,
 	return (-1);
 }
 
-static void
-vend_inputs(void *arg, PGresult *res, const char *error, const char *state)
+/*
+ * One purchase's inputs (a row of hs_vend_inputs_many): returns 1 when
+ * the HSM made its token, 0 when the vend is finished (nothing to do,
+ * refund, blocked meter, HSM down) and v is gone.
+ */
+static int
+vend_one(struct vend *v, PGresult *res, int row)
 {
-	struct vend		*v = arg;
 	struct hs_hsm_meter	 m;
 	struct hs_hsm_token	 t;
-	const char		*params[5];
-	char			 why[160], job[24];
+	const char		*params[2];
+	char			 why[160];
 	long long		 paid_for;
 
-	(void)state;
-	if (error != NULL) {
-		vend_finish(v, 0, error, 0, 0);
-		return;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		vend_finish(v, 0, "no such purchase", 0, 1);
-		return;
-	}
 	/* Already vended, refunded, or never paid: nothing to do. */
-	if (!PQgetisnull(res, 0, 1) || strcmp(PQgetvalue(res, 0, 0), "paid")) {
-		PQclear(res);
+	if (!PQgetisnull(res, row, 2) || strcmp(PQgetvalue(res, row, 1),
+	    "paid")) {
 		vend_finish(v, 1, NULL, 0, 0);
-		return;
+		return (0);
 	}
-	if (!strcmp(PQgetvalue(res, 0, 15), "removed")) {
-		PQclear(res);
+	if (!strcmp(PQgetvalue(res, row, 16), "removed")) {
 		params[0] = v->purchase;
 		params[1] = "the meter was removed before the token was issued";
-		if (hs_db_query("SELECT hs_vend_refund_due($1, $2)", 2,
+		if (hs_db_query_bg("SELECT hs_vend_refund_due($1, $2)", 2,
 		    params, refund_recorded, v) == -1)
 			vend_finish(v, 0, "database queue full", 0, 0);
-		return;
+		return (0);
 	}
-	paid_for = strtoll(PQgetvalue(res, 0, 16), NULL, 10);
+	paid_for = strtoll(PQgetvalue(res, row, 17), NULL, 10);
 	if (paid_for > VEND_STUCK_SECONDS) {
 		hs_metrics_self()->vend_stuck++;
 		hs_log(HS_LOG_ERR, "vend.stuck", "purchase %s (%s) was paid "
 		    "%lld s ago and still has no token", v->purchase,
-		    PQgetvalue(res, 0, 17), paid_for);
+		    PQgetvalue(res, row, 18), paid_for);
 	}
-	if (!strcmp(PQgetvalue(res, 0, 15), "blocked")) {
-		PQclear(res);
+	if (!strcmp(PQgetvalue(res, row, 16), "blocked")) {
 		vend_finish(v, 0, "the meter is blocked; the token waits until "
 		    "it is unblocked or the purchase is refunded",
 		    BLOCKED_RETRY_MS, 0);
-		return;
+		return (0);
 	}
 
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
-	m.pan = PQgetvalue(res, 0, 2);
-	m.sgc = (uint32_t)strtoul(PQgetvalue(res, 0, 3), NULL, 10);
-	m.ti = (uint8_t)atoi(PQgetvalue(res, 0, 4));
-	m.krn = (uint8_t)atoi(PQgetvalue(res, 0, 5));
-	m.kt = (uint8_t)atoi(PQgetvalue(res, 0, 6));
-	m.ken = (uint8_t)atoi(PQgetvalue(res, 0, 7));
-	m.ea = (uint8_t)atoi(PQgetvalue(res, 0, 8));
-	m.dkga = (uint8_t)atoi(PQgetvalue(res, 0, 9));
-	m.base_date = (uint16_t)atoi(PQgetvalue(res, 0, 10));
+	m.pan = PQgetvalue(res, row, 3);
+	m.sgc = (uint32_t)strtoul(PQgetvalue(res, row, 4), NULL, 10);
+	m.ti = (uint8_t)atoi(PQgetvalue(res, row, 5));
+	m.krn = (uint8_t)atoi(PQgetvalue(res, row, 6));
+	m.kt = (uint8_t)atoi(PQgetvalue(res, row, 7));
+	m.ken = (uint8_t)atoi(PQgetvalue(res, row, 8));
+	m.ea = (uint8_t)atoi(PQgetvalue(res, row, 9));
+	m.dkga = (uint8_t)atoi(PQgetvalue(res, row, 10));
+	m.base_date = (uint16_t)atoi(PQgetvalue(res, row, 11));
 	memset(&t, 0, sizeof(t));
 	t.size = sizeof(t);
 	t.token_class = 0;
-	t.subclass = (uint8_t)atoi(PQgetvalue(res, 0, 11));
-	t.amount = strtoull(PQgetvalue(res, 0, 12), NULL, 10);
-	t.rnd = (uint8_t)atoi(PQgetvalue(res, 0, 13));
-	t.issued_at = strtoll(PQgetvalue(res, 0, 14), NULL, 10);
+	t.subclass = (uint8_t)atoi(PQgetvalue(res, row, 12));
+	t.amount = strtoull(PQgetvalue(res, row, 13), NULL, 10);
+	t.rnd = (uint8_t)atoi(PQgetvalue(res, row, 14));
+	t.issued_at = strtoll(PQgetvalue(res, row, 15), NULL, 10);
 
 	if (vend_hsm(v, &m, &t, why, sizeof(why)) == -1) {
-		PQclear(res);
 		hs_metrics_self()->vend_hsm_failures++;
 		vend_finish(v, 0, why, 0, 0);
-		return;
+		return (0);
 	}
-	PQclear(res);
-	hs_fault("vend.after_hsm");
-	snprintf(job, sizeof(job), "%lld", (long long)v->job->id);
-	params[0] = v->purchase;
-	params[1] = v->token;
-	params[2] = v->hsm;
-	params[3] = job;
-	params[4] = hs_jobs_worker();
-	if (hs_db_query("SELECT token, stored FROM hs_vend_store($1, $2, $3, "
-	    "$4, $5)", 5, params, vend_stored, v) == -1)
-		vend_finish(v, 0, "database queue full", 0, 0);
+	return (1);
 }
 
 static void
-vend_job(struct hs_job *job)
+inputs(void *arg, PGresult *res, const char *error, const char *state)
+{
+	struct batch	*b = arg;
+	struct vend	*ready[VEND_BATCH_MAX];
+	const char	*params[5];
+	char		 ids[VEND_BATCH_MAX * 24], tokens[VEND_BATCH_MAX * 24];
+	char		 hsms[VEND_BATCH_MAX * (HS_CONF_NAME_MAX + 3)];
+	char		 jobs[VEND_BATCH_MAX * 24];
+	int		 i, row, n, nready = 0;
+
+	(void)state;
+	if (error != NULL) {
+		batch_fail(b, error);
+		return;
+	}
+	n = PQntuples(res);
+	for (row = 0; row < n; row++) {
+		if ((i = batch_find(b, PQgetvalue(res, row, 0))) == -1)
+			continue;
+		if (vend_one(b->v[i], res, row))
+			ready[nready++] = b->v[i];
+		b->v[i] = NULL;
+	}
+	PQclear(res);
+	/* Whatever had no row: the purchase does not exist. */
+	for (i = 0; i < b->n; i++) {
+		if (b->v[i] != NULL)
+			vend_finish(b->v[i], 0, "no such purchase", 0, 1);
+	}
+	if (nready == 0) {
+		free(b);
+		return;
+	}
+	hs_fault("vend.after_hsm");
+	memcpy(b->v, ready, sizeof(ready[0]) * (size_t)nready);
+	b->n = nready;
+	batch_array(b, 0, ids, sizeof(ids));
+	batch_array(b, 1, tokens, sizeof(tokens));
+	batch_array(b, 2, hsms, sizeof(hsms));
+	batch_array(b, 3, jobs, sizeof(jobs));
+	params[0] = ids;
+	params[1] = tokens;
+	params[2] = hsms;
+	params[3] = jobs;
+	params[4] = hs_jobs_worker();
+	if (hs_db_query_bg("SELECT purchase, token, stored, error FROM "
+	    "hs_vend_store_many($1::bigint[], $2::text[], $3::text[], "
+	    "$4::bigint[], $5)", 5, params, stored, b) == -1)
+		batch_fail(b, "database queue full");
+}
+
+static void
+vend_batch(struct hs_job **jobs, int n)
 {
 	struct kore_json	 j;
 	struct kore_json_item	*id;
+	struct batch		*b;
 	struct vend		*v;
 	const char		*params[1];
+	char			 ids[VEND_BATCH_MAX * 24];
+	int			 i;
 
-	if ((v = calloc(1, sizeof(*v))) == NULL)
+	if (n > VEND_BATCH_MAX)
+		fatalx("vend: a batch of %d jobs", n);
+	if ((b = calloc(1, sizeof(*b))) == NULL)
 		fatal("vend: out of memory");
-	v->job = job;
-	kore_json_init(&j, job->payload, strlen(job->payload));
-	if (!kore_json_parse(&j) || (id = kore_json_find(j.root, "purchase",
-	    KORE_JSON_TYPE_INTEGER_U64)) == NULL) {
+	for (i = 0; i < n; i++) {
+		if ((v = calloc(1, sizeof(*v))) == NULL)
+			fatal("vend: out of memory");
+		v->job = jobs[i];
+		kore_json_init(&j, jobs[i]->payload, strlen(jobs[i]->payload));
+		if (!kore_json_parse(&j) || (id = kore_json_find(j.root,
+		    "purchase", KORE_JSON_TYPE_INTEGER_U64)) == NULL) {
+			kore_json_cleanup(&j);
+			vend_finish(v, 0, "payload without a purchase id", 0, 1);
+			continue;
+		}
+		snprintf(v->purchase, sizeof(v->purchase), "%llu",
+		    (unsigned long long)id->data.u64);
 		kore_json_cleanup(&j);
-		vend_finish(v, 0, "payload without a purchase id", 0, 1);
+		b->v[b->n++] = v;
+	}
+	if (b->n == 0) {
+		free(b);
 		return;
 	}
-	snprintf(v->purchase, sizeof(v->purchase), "%llu",
-	    (unsigned long long)id->data.u64);
-	kore_json_cleanup(&j);
-	params[0] = v->purchase;
-	if (hs_db_query("SELECT * FROM hs_vend_inputs($1)", 1, params,
-	    vend_inputs, v) == -1)
-		vend_finish(v, 0, "database queue full", 0, 0);
+	batch_array(b, 0, ids, sizeof(ids));
+	params[0] = ids;
+	if (hs_db_query_bg("SELECT * FROM hs_vend_inputs_many($1::bigint[])",
+	    1, params, inputs, b) == -1)
+		batch_fail(b, "database queue full");
 }
 
 void
 hs_vend_jobs_register(void)
 {
-	if (hs_jobs_register("vend.token", vend_job, VEND_ATTEMPTS,
+	if (hs_jobs_register_batch("vend.token", vend_batch, VEND_ATTEMPTS,
 	    VEND_RETRY_MS) == -1)
 		fatalx("cannot register the vend job");
 }
