@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Notification dispatch benchmark: 10,000 SMS notices queued at once in the
+# Notification dispatch benchmark: 30,000 SMS notices queued at once in the
 # outbox, sent by a 2-worker node through the sms transport (Twilio
 # profile) to the local fake gateway (hs-fakepay); messages per second
 # from the first claim to the last one recorded as sent.  Gateway, server
@@ -8,7 +8,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 build=${HS_BUILD:-build}
-n=${HS_BENCH_NOTICES:-10000}
+n=${HS_BENCH_NOTICES:-30000}
 work=$build/bench/notify
 pgdir=$build/bench/pg
 pgport=55433
@@ -76,8 +76,9 @@ cat <<MD
 ## Notifications: outbox to SMS gateway
 
 $n SMS notices queued at once, dispatched by a 2-worker node (SKIP LOCKED
-claims of 64, each outcome recorded) through the sms transport to the
-local fake Twilio; gateway, server and PostgreSQL share the 2 cores.
+claims of 64, up to 256 sends in flight per worker, outcomes recorded a
+batch per statement) through the sms transport to the local fake Twilio;
+gateway, server and PostgreSQL share the 2 cores.
 
 | measure | result | target |
 |---|---:|---|

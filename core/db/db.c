@@ -576,3 +576,36 @@ hs_db_connected(void)
 	}
 	return (n);
 }
+
+char *
+hs_db_array(const char *const *items, size_t n)
+{
+	const char	*c;
+	char		*out;
+	size_t		 i, len = 3, o = 0;
+
+	for (i = 0; i < n; i++)
+		len += items[i] == NULL ? 5 : 2 * strlen(items[i]) + 3;
+	if ((out = malloc(len)) == NULL)
+		fatal("hs_db_array: out of memory");
+	out[o++] = '{';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			out[o++] = ',';
+		if (items[i] == NULL) {
+			memcpy(out + o, "NULL", 4);
+			o += 4;
+			continue;
+		}
+		out[o++] = '"';
+		for (c = items[i]; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\\')
+				out[o++] = '\\';
+			out[o++] = *c;
+		}
+		out[o++] = '"';
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return (out);
+}

@@ -47,6 +47,13 @@ int	hs_db_query(const char *sql, int nparams, const char *const *params,
 int	hs_db_query_bg(const char *sql, int nparams, const char *const *params,
 	    hs_db_done_fn done, void *arg);
 
+/*
+ * A PostgreSQL array literal of n strings, NULL items as SQL NULL, so one
+ * statement can take a whole batch ($1::text[]).  The result is the
+ * caller's to free().
+ */
+char	*hs_db_array(const char *const *items, size_t n);
+
 /* Connections currently open and usable. */
 int	hs_db_connected(void);
 

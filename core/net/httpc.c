@@ -39,6 +39,7 @@ struct httpc_job {
 	lws_sorted_usec_list_t	 sul;
 	int			 wsi_live;
 	int			 finished;
+	int			 active;	/* on the active list */
 	struct httpc_done	*result;
 	TAILQ_ENTRY(httpc_job)	 list;
 };
@@ -61,6 +62,8 @@ struct httpc_done {
 
 /* Jobs whose connection may still be live; lws thread only. */
 static TAILQ_HEAD(, httpc_job)		 active = TAILQ_HEAD_INITIALIZER(active);
+/* Finished jobs whose connection is gone, for the sweep to free. */
+static TAILQ_HEAD(, httpc_job)		 dead = TAILQ_HEAD_INITIALIZER(dead);
 
 static void	httpc_deliver(void *);
 
@@ -79,6 +82,17 @@ job_free(struct httpc_job *job)
 	free(job);
 }
 
+/* lws thread: a job both answered and disconnected can be freed. */
+static void
+job_reap(struct httpc_job *job)
+{
+	if (job->finished && !job->wsi_live && job->active) {
+		TAILQ_REMOVE(&active, job, list);
+		TAILQ_INSERT_TAIL(&dead, job, list);
+		job->active = 0;
+	}
+}
+
 /* lws thread: hand the outcome to the worker exactly once. */
 static void
 job_finish(struct httpc_job *job, int error, const char *why)
@@ -88,6 +102,7 @@ job_finish(struct httpc_job *job, int error, const char *why)
 	if (job->finished)
 		return;
 	job->finished = 1;
+	job_reap(job);
 	lws_sul_cancel(&job->sul);
 	d->error = error;
 	if (why != NULL)
@@ -191,6 +206,7 @@ httpc_start(void *arg)
 	int				 port;
 
 	TAILQ_INSERT_TAIL(&active, job, list);
+	job->active = 1;
 	if (lws_parse_uri(job->url, &proto, &host, &port, &path)) {
 		job_finish(job, HS_E_INVALID, "bad url");
 		return;
@@ -283,6 +299,7 @@ hs_httpc_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_WSI_DESTROY:
 		job->wsi_live = 0;
 		job->wsi = NULL;
+		job_reap(job);
 		return (0);
 	default:
 		break;
@@ -296,12 +313,11 @@ hs_httpc_sweep(void)
 {
 	struct httpc_job	*job, *next;
 
-	for (job = TAILQ_FIRST(&active); job != NULL; job = next) {
+	/* After every lws_service(): outside any callback of the job's. */
+	for (job = TAILQ_FIRST(&dead); job != NULL; job = next) {
 		next = TAILQ_NEXT(job, list);
-		if (job->finished && !job->wsi_live) {
-			TAILQ_REMOVE(&active, job, list);
-			job_free(job);
-		}
+		TAILQ_REMOVE(&dead, job, list);
+		job_free(job);
 	}
 }
 

@@ -12,11 +12,16 @@
  *     plugin's Retry-After or exponential backoff with jitter, up to
  *     DISPATCH_ATTEMPTS;
  *   - anything else: failed, never retried.
+ * Outcomes are recorded in batches: whatever finished while the last
+ * batch was being written goes in the next statement (group commit), so
+ * a busy channel pays one commit per batch, an idle one none of the wait.
  * A message is claimed with a lease.  If its worker dies mid-send, the
  * sweep queues it again only on channels whose peer dedupes on the
  * message id (webhook, push); elsewhere (SMS) the send may have reached
  * the provider, so it is marked unknown: never sent twice.
  */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +46,10 @@
 #define DISPATCH_RETRY_CAP_MS	(10 * 60 * 1000)
 #define SWEEP_MS		10000
 #define CHANNELS_MAX		8
+#define RECORD_BATCH		256	/* outcomes per statement */
+
+struct sending;
+TAILQ_HEAD(sendings, sending);
 
 struct channel {
 	char			 name[32];
@@ -52,6 +61,8 @@ struct channel {
 	int			 inflight;
 	int			 claiming;
 	int			 more;		/* a full batch: claim again */
+	struct sendings		 done;		/* outcomes to record */
+	int			 recording;	/* a batch is being written */
 };
 
 struct sending {
@@ -59,6 +70,20 @@ struct sending {
 	int64_t		 id;
 	int		 attempts;
 	char		 message_id[32];
+	/* The outcome, once sent. */
+	int		 ok;
+	int		 again;
+	uint32_t	 retry_ms;
+	char		 ref[128];
+	char		 detail[300];
+	TAILQ_ENTRY(sending) list;
+};
+
+/* The outcomes one statement records. */
+struct record {
+	struct channel	*ch;
+	int		 n;
+	struct sending	*s[RECORD_BATCH];
 };
 
 static struct channel	channels[CHANNELS_MAX];
@@ -68,20 +93,74 @@ static const char	*resendable = "{webhook,push}";
 
 static void	dispatch_channel(struct channel *);
 
+static void	record_flush(struct channel *);
+
 static void
 recorded(void *arg, PGresult *res, const char *error, const char *state)
 {
-	struct sending	*s = arg;
+	struct record	*r = arg;
+	struct channel	*ch = r->ch;
+	int		 i;
 
 	(void)state;
 	if (error != NULL)
-		hs_log(HS_LOG_WARNING, "notify.record", "message %lld: %s "
-		    "(its lease runs out and the sweep decides)",
-		    (long long)s->id, error);
+		hs_log(HS_LOG_WARNING, "notify.record", "%d outcome(s): %s "
+		    "(their leases run out and the sweep decides)", r->n,
+		    error);
 	if (res != NULL)
 		PQclear(res);
-	s->ch->inflight--;
-	free(s);
+	for (i = 0; i < r->n; i++)
+		free(r->s[i]);
+	ch->inflight -= r->n;
+	ch->recording = 0;
+	free(r);
+	record_flush(ch);
+}
+
+/* Write the channel's finished sends, unless a batch is being written. */
+static void
+record_flush(struct channel *ch)
+{
+	struct record	*r;
+	struct sending	*s;
+	const char	*ids[RECORD_BATCH], *oks[RECORD_BATCH];
+	const char	*retries[RECORD_BATCH], *refs[RECORD_BATCH];
+	const char	*errors[RECORD_BATCH];
+	char		 idbuf[RECORD_BATCH][24], retrybuf[RECORD_BATCH][16];
+	char		*params[6];
+	int		 i, rc;
+
+	if (ch->recording || TAILQ_EMPTY(&ch->done))
+		return;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("dispatch: out of memory");
+	r->ch = ch;
+	while (r->n < RECORD_BATCH && (s = TAILQ_FIRST(&ch->done)) != NULL) {
+		TAILQ_REMOVE(&ch->done, s, list);
+		i = r->n++;
+		r->s[i] = s;
+		snprintf(idbuf[i], sizeof(idbuf[i]), "%lld", (long long)s->id);
+		snprintf(retrybuf[i], sizeof(retrybuf[i]), "%u", s->retry_ms);
+		ids[i] = idbuf[i];
+		oks[i] = s->ok ? "t" : "f";
+		retries[i] = s->again ? retrybuf[i] : NULL;
+		refs[i] = s->ref[0] ? s->ref : NULL;
+		errors[i] = s->ok ? NULL : s->detail;
+	}
+	params[0] = worker_name;
+	params[1] = hs_db_array(ids, (size_t)r->n);
+	params[2] = hs_db_array(oks, (size_t)r->n);
+	params[3] = hs_db_array(retries, (size_t)r->n);
+	params[4] = hs_db_array(refs, (size_t)r->n);
+	params[5] = hs_db_array(errors, (size_t)r->n);
+	ch->recording = 1;
+	rc = hs_db_query_bg("SELECT hs_outbox_results($1, $2::bigint[], "
+	    "$3::boolean[], $4::integer[], $5::text[], $6::text[])", 6,
+	    (const char *const *)params, recorded, r);
+	for (i = 1; i < 6; i++)
+		free(params[i]);
+	if (rc == -1)
+		recorded(r, NULL, "database queue full", "");
 }
 
 static uint32_t
@@ -103,33 +182,24 @@ static void
 sent(void *arg, const struct hs_delivery *d)
 {
 	struct sending	*s = arg;
-	const char	*params[6];
-	char		 id[24], retry[16], detail[300];
-	int		 ok, again;
 
-	ok = d->result == HS_OK;
-	again = d->result == HS_E_UNAVAILABLE &&
+	s->ok = d->result == HS_OK;
+	s->again = d->result == HS_E_UNAVAILABLE &&
 	    s->attempts < DISPATCH_ATTEMPTS;
-	snprintf(id, sizeof(id), "%lld", (long long)s->id);
-	snprintf(retry, sizeof(retry), "%u", d->retry_after_ms ?
-	    d->retry_after_ms : backoff(s->attempts));
-	snprintf(detail, sizeof(detail), "%s%s", d->detail[0] ? d->detail :
-	    (ok ? "" : "send failed"), again ? "; will retry" : "");
-	if (ok)
+	s->retry_ms = d->retry_after_ms ? d->retry_after_ms :
+	    backoff(s->attempts);
+	snprintf(s->ref, sizeof(s->ref), "%s", d->provider_ref);
+	snprintf(s->detail, sizeof(s->detail), "%s%s", d->detail[0] ?
+	    d->detail : (s->ok ? "" : "send failed"), s->again ?
+	    "; will retry" : "");
+	if (s->ok)
 		hs_metrics_self()->notify_sent++;
-	else if (again)
+	else if (s->again)
 		hs_metrics_self()->notify_retried++;
 	else
 		hs_metrics_self()->notify_failed++;
-	params[0] = id;
-	params[1] = worker_name;
-	params[2] = ok ? "true" : "false";
-	params[3] = again ? retry : NULL;
-	params[4] = d->provider_ref[0] ? d->provider_ref : NULL;
-	params[5] = ok ? NULL : detail;
-	if (hs_db_query_bg("SELECT hs_outbox_result($1, $2, $3::boolean, "
-	    "$4::integer, $5, $6)", 6, params, recorded, s) == -1)
-		recorded(s, NULL, "database queue full", "");
+	TAILQ_INSERT_TAIL(&s->ch->done, s, list);
+	record_flush(s->ch);
 }
 
 static void
@@ -296,6 +366,7 @@ hs_notify_setup(const struct hs_config *conf, const char *name, int workers)
 			ch->rate /= workers > 0 ? workers : 1;
 		ch->refilled_ms = kore_time_ms();
 		ch->tokens = ch->rate > 0 ? 1 : DISPATCH_BATCH;
+		TAILQ_INIT(&ch->done);
 	}
 	if (nchannels == 0)
 		return;

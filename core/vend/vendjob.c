@@ -84,49 +84,30 @@ batch_find(const struct batch *b, const char *purchase)
 	return (-1);
 }
 
-/*
- * Append the batch's live vends to a PostgreSQL array literal, one field
- * each: the purchase, token, hsm or job.  Tokens are digits and names
- * are configuration names, but quote anyway.
- */
-static void
-batch_array(const struct batch *b, int field, char *out, size_t len)
+/* One field of the batch's vends as an array literal (free it). */
+static char *
+batch_array(const struct batch *b, int field)
 {
 	const struct vend	*v;
-	const char		*s;
-	char			 id[24];
-	size_t			 o = 0;
-	int			 i, first = 1;
+	const char		*items[VEND_BATCH_MAX];
+	char			 ids[VEND_BATCH_MAX][24];
+	int			 i;
 
-	o += (size_t)snprintf(out + o, len - o, "{");
-	for (i = 0; i < b->n && o < len; i++) {
-		if ((v = b->v[i]) == NULL)
-			continue;
+	for (i = 0; i < b->n; i++) {
+		v = b->v[i];
 		if (field == 0)
-			s = v->purchase;
+			items[i] = v->purchase;
 		else if (field == 1)
-			s = v->token;
+			items[i] = v->token;
 		else if (field == 2)
-			s = v->hsm;
+			items[i] = v->hsm;
 		else {
-			snprintf(id, sizeof(id), "%lld", (long long)v->job->id);
-			s = id;
+			snprintf(ids[i], sizeof(ids[i]), "%lld",
+			    (long long)v->job->id);
+			items[i] = ids[i];
 		}
-		o += (size_t)snprintf(out + o, len - o, "%s\"", first ? "" :
-		    ",");
-		for (; *s != '\0' && o + 2 < len; s++) {
-			if (*s == '"' || *s == '\\')
-				out[o++] = '\\';
-			out[o++] = *s;
-		}
-		if (o < len)
-			o += (size_t)snprintf(out + o, len - o, "\"");
-		first = 0;
 	}
-	if (o < len)
-		snprintf(out + o, len - o, "}");
-	if (o >= len - 1)
-		fatalx("vend: batch array overflow");
+	return (hs_db_array(items, (size_t)b->n));
 }
 
 /* The meter is gone: the money is owed back (retried until recorded). */
@@ -293,11 +274,8 @@ inputs(void *arg, PGresult *res, const char *error, const char *state)
 {
 	struct batch	*b = arg;
 	struct vend	*ready[VEND_BATCH_MAX];
-	const char	*params[5];
-	char		 ids[VEND_BATCH_MAX * 24], tokens[VEND_BATCH_MAX * 24];
-	char		 hsms[VEND_BATCH_MAX * (HS_CONF_NAME_MAX + 3)];
-	char		 jobs[VEND_BATCH_MAX * 24];
-	int		 i, row, n, nready = 0;
+	char		*params[5];
+	int		 i, row, n, nready = 0, rc;
 
 	(void)state;
 	if (error != NULL) {
@@ -325,18 +303,15 @@ inputs(void *arg, PGresult *res, const char *error, const char *state)
 	hs_fault("vend.after_hsm");
 	memcpy(b->v, ready, sizeof(ready[0]) * (size_t)nready);
 	b->n = nready;
-	batch_array(b, 0, ids, sizeof(ids));
-	batch_array(b, 1, tokens, sizeof(tokens));
-	batch_array(b, 2, hsms, sizeof(hsms));
-	batch_array(b, 3, jobs, sizeof(jobs));
-	params[0] = ids;
-	params[1] = tokens;
-	params[2] = hsms;
-	params[3] = jobs;
-	params[4] = hs_jobs_worker();
-	if (hs_db_query_bg("SELECT purchase, token, stored, error FROM "
+	for (i = 0; i < 4; i++)
+		params[i] = batch_array(b, i);
+	params[4] = (char *)hs_jobs_worker();
+	rc = hs_db_query_bg("SELECT purchase, token, stored, error FROM "
 	    "hs_vend_store_many($1::bigint[], $2::text[], $3::text[], "
-	    "$4::bigint[], $5)", 5, params, stored, b) == -1)
+	    "$4::bigint[], $5)", 5, (const char *const *)params, stored, b);
+	for (i = 0; i < 4; i++)
+		free(params[i]);
+	if (rc == -1)
 		batch_fail(b, "database queue full");
 }
 
@@ -348,8 +323,8 @@ vend_batch(struct hs_job **jobs, int n)
 	struct batch		*b;
 	struct vend		*v;
 	const char		*params[1];
-	char			 ids[VEND_BATCH_MAX * 24];
-	int			 i;
+	char			*ids;
+	int			 i, rc;
 
 	if (n > VEND_BATCH_MAX)
 		fatalx("vend: a batch of %d jobs", n);
@@ -375,10 +350,12 @@ vend_batch(struct hs_job **jobs, int n)
 		free(b);
 		return;
 	}
-	batch_array(b, 0, ids, sizeof(ids));
+	ids = batch_array(b, 0);
 	params[0] = ids;
-	if (hs_db_query_bg("SELECT * FROM hs_vend_inputs_many($1::bigint[])",
-	    1, params, inputs, b) == -1)
+	rc = hs_db_query_bg("SELECT * FROM hs_vend_inputs_many($1::bigint[])",
+	    1, params, inputs, b);
+	free(ids);
+	if (rc == -1)
 		batch_fail(b, "database queue full");
 }
 

@@ -83,7 +83,7 @@ static const char	*twilio_sid = "ACfakesms0000000000000000000000001";
 static const char	*twilio_token = "fakesms-auth-token-0001";
 
 /* Accepted SMS: (to, body) and how many times each was accepted. */
-#define SMS_MAX		20000
+#define SMS_MAX		100000
 struct sms {
 	char		to[24];
 	char		body[200];
@@ -92,6 +92,38 @@ struct sms {
 };
 static struct sms	*smss;
 static int		 nsms, sms_dups;
+/* Open addressing over smss by (to, body): index + 1, 0 = empty. */
+#define SMS_SLOTS	(4 * SMS_MAX)
+static int		*sms_slots;
+
+static unsigned int
+sms_hash(const char *to, const char *body)
+{
+	unsigned int	h = 2166136261u;	/* FNV-1a over to, NUL, body */
+
+	for (; *to != '\0'; to++)
+		h = (h ^ (unsigned char)*to) * 16777619u;
+	h *= 16777619u;
+	for (; *body != '\0'; body++)
+		h = (h ^ (unsigned char)*body) * 16777619u;
+	return (h);
+}
+
+/* The slot holding (to, body), or the empty slot where it belongs. */
+static int *
+sms_slot(const char *to, const char *body)
+{
+	unsigned int	 i = sms_hash(to, body) % SMS_SLOTS;
+	struct sms	*m;
+
+	for (;; i = (i + 1) % SMS_SLOTS) {
+		if (sms_slots[i] == 0)
+			return (&sms_slots[i]);
+		m = &smss[sms_slots[i] - 1];
+		if (!strcmp(m->to, to) && !strcmp(m->body, body))
+			return (&sms_slots[i]);
+	}
+}
 
 /* The integrator's side of the webhook transport. */
 #define HOOKS_MAX	20000
@@ -837,7 +869,7 @@ sms_api(struct conn *c, const char *path, const char *req, const char *body)
 {
 	struct sms	*m = NULL;
 	char		 to[24], text[200], sid[40], out[512], user[128];
-	int		 i, twilio;
+	int		*slot, twilio;
 
 	twilio = strstr(path, "/Messages.json") != NULL;
 	if (twilio) {
@@ -871,16 +903,14 @@ sms_api(struct conn *c, const char *path, const char *req, const char *body)
 		    "are required\"}");
 		return;
 	}
-	for (i = 0; i < nsms; i++) {
-		if (!strcmp(smss[i].to, to) && !strcmp(smss[i].body, text)) {
-			m = &smss[i];
-			m->count++;
-			sms_dups++;
-			break;
-		}
-	}
-	if (m == NULL && nsms < SMS_MAX) {
+	slot = sms_slot(to, text);
+	if (*slot != 0) {
+		m = &smss[*slot - 1];
+		m->count++;
+		sms_dups++;
+	} else if (nsms < SMS_MAX) {
 		m = &smss[nsms++];
+		*slot = nsms;
 		snprintf(m->to, sizeof(m->to), "%s", to);
 		snprintf(m->body, sizeof(m->body), "%s", text);
 		memcpy(m->sid, "SM", 2);
@@ -1202,6 +1232,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	if ((pays = calloc(PAYMENTS_MAX, sizeof(*pays))) == NULL ||
 	    (smss = calloc(SMS_MAX, sizeof(*smss))) == NULL ||
+	    (sms_slots = calloc(SMS_SLOTS, sizeof(*sms_slots))) == NULL ||
 	    (hook_ids = calloc(HOOKS_MAX, sizeof(*hook_ids))) == NULL)
 		return (1);
 	lfd = listen_fd = socket(AF_INET, SOCK_STREAM, 0);
