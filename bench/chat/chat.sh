@@ -28,6 +28,8 @@ port=$("$build/bin/freeport")
 cat >"$work/hydrosync.conf" <<CONF
 bind 127.0.0.1 $port
 workers 2
+# Sized for the 10,000 sockets it holds: each worker takes up to half.
+max_connections 10400
 database $pgurl
 access_log no
 log_format json

@@ -72,7 +72,7 @@ config_kore(int argc, char **argv)
 	};
 	const char	*module, *pidfile, *runas, *path;
 	char		 err[2048];
-	int		 ch;
+	int		 ch, per_worker;
 
 	module = pidfile = runas = NULL;
 	optind = 1;
@@ -123,16 +123,19 @@ config_kore(int argc, char **argv)
 	 * Terminate instead and let the supervisor (make run, systemd)
 	 * restart the node with backoff.
 	 */
+	per_worker = (conf.max_conns + conf.workers - 1) / conf.workers;
 	printf("worker_death_policy terminate\n"
-	    "worker_max_connections 8192\n"
-	    "worker_rlimit_nofiles 16384\n"
+	    "worker_max_connections %d\n"
+	    "worker_rlimit_nofiles %d\n"
 	    "worker_accept_threshold 16\n"
 	    "http_keepalive_time 60\n"
 	    "http_request_limit 1000\n"
 	    "http_body_max %zu\n"
 	    "http_hsts_enable 0\n"
 	    "websocket_maxframe 65536\n"
-	    "websocket_timeout 120\n", conf.body_max);
+	    "websocket_timeout 120\n", per_worker,
+	    per_worker + 4096,	/* database, outbound HTTP and WebSockets */
+	    conf.body_max);
 	if (runas != NULL)
 		printf("runas %s\n", runas);
 	/* Debugging aid: log sandbox violations instead of killing. */

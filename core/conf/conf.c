@@ -41,6 +41,7 @@ static int	conf_log_format(struct conf_parse *, char **, int);
 static int	conf_diagnostics(struct conf_parse *, char **, int);
 static int	conf_access_log(struct conf_parse *, char **, int);
 static int	conf_body_max(struct conf_parse *, char **, int);
+static int	conf_max_conns(struct conf_parse *, char **, int);
 static int	conf_node_name(struct conf_parse *, char **, int);
 static int	conf_public_url(struct conf_parse *, char **, int);
 static int	conf_job_lease(struct conf_parse *, char **, int);
@@ -60,6 +61,7 @@ static const struct directive directives[] = {
 	{ "diagnostics",	1, 1, conf_diagnostics },
 	{ "access_log",		1, 1, conf_access_log },
 	{ "http_body_max",	1, 1, conf_body_max },
+	{ "max_connections",	1, 1, conf_max_conns },
 	{ "node_name",		1, 1, conf_node_name },
 	{ "public_url",		1, 1, conf_public_url },
 	{ "job_lease",		1, 1, conf_job_lease },
@@ -217,6 +219,24 @@ conf_access_log(struct conf_parse *p, char **argv, int argc)
 {
 	(void)argc;
 	return (conf_bool(p, "access_log", argv[0], &p->conf->access_log));
+}
+
+/*
+ * Connections the node holds (HTTP and WebSocket), shared evenly by its
+ * workers.  Kore's accept lock stays with one worker until that worker
+ * is full, so the per-worker share is also what spreads long-lived
+ * sockets over the workers: size it to the sockets the node should hold.
+ */
+static int
+conf_max_conns(struct conf_parse *p, char **argv, int argc)
+{
+	long long	v;
+
+	(void)argc;
+	if (conf_number(p, "max_connections", argv[0], 16, 1000000, &v) == -1)
+		return (-1);
+	p->conf->max_conns = (int)v;
+	return (0);
 }
 
 static int
@@ -419,6 +439,7 @@ defaults(struct hs_config *conf)
 	conf->log_json = 1;
 	conf->access_log = 1;
 	conf->body_max = 1024 * 1024;
+	conf->max_conns = 16384;
 	snprintf(conf->webroot, sizeof(conf->webroot), "web");
 	snprintf(conf->node_name, sizeof(conf->node_name), "node1");
 	conf->job_lease = 60;

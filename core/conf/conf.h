@@ -46,6 +46,7 @@ struct hs_config {
 	int			diagnostics;
 	int			access_log;
 	size_t			body_max;
+	int			max_conns;	/* per node */
 	char			node_name[HS_CONF_NAME_MAX];
 	char			public_url[256];	/* "" = http://bind:port */
 	int			job_lease;	/* seconds */
