@@ -29,6 +29,8 @@ struct meter_body {
 	int64_t	base_date;
 	char	install_address[301];
 	char	status[8];
+	char	ble_id[9];
+	int	ble_gateway;
 };
 
 #define F(name, type, member, min, max, req, pat)			\
@@ -48,6 +50,8 @@ static const struct hs_field create_fields[] = {
 	F("dkga", HS_F_INT, dkga, 2, 4, 0, NULL),
 	F("base_date", HS_F_INT, base_date, 1993, 2035, 0, NULL),
 	F("install_address", HS_F_STRING, install_address, 0, 300, 0, NULL),
+	F("ble_id", HS_F_STRING, ble_id, 8, 8, 0, "0123456789abcdefABCDEF"),
+	F("ble_gateway", HS_F_BOOL, ble_gateway, 0, 1, 0, NULL),
 };
 
 static const struct hs_field update_fields[] = {
@@ -56,6 +60,8 @@ static const struct hs_field update_fields[] = {
 	F("tariff_index", HS_F_INT, tariff_index, 0, 99, 0, NULL),
 	F("install_address", HS_F_STRING, install_address, 0, 300, 0, NULL),
 	F("status", HS_F_STRING, status, 6, 7, 0, "abcdeiklmorstv"),
+	F("ble_id", HS_F_STRING, ble_id, 8, 8, 0, "0123456789abcdefABCDEF"),
+	F("ble_gateway", HS_F_BOOL, ble_gateway, 0, 1, 0, NULL),
 };
 
 #define NCREATE	(sizeof(create_fields) / sizeof(create_fields[0]))
@@ -69,6 +75,7 @@ fields_json(struct hs_json *j, const struct hs_field *fields, size_t n,
 	const char	*base = (const char *)b;
 	size_t		 i;
 	int64_t		 v;
+	int		 flag;
 
 	for (i = 0; i < n; i++) {
 		if (!(present & (1u << i)))
@@ -77,6 +84,9 @@ fields_json(struct hs_json *j, const struct hs_field *fields, size_t n,
 		if (fields[i].type == HS_F_INT) {
 			memcpy(&v, base + fields[i].offset, sizeof(v));
 			hs_json_int(j, v);
+		} else if (fields[i].type == HS_F_BOOL) {
+			memcpy(&flag, base + fields[i].offset, sizeof(flag));
+			hs_json_bool(j, flag);
 		} else {
 			hs_json_string(j, base + fields[i].offset);
 		}

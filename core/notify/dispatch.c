@@ -16,8 +16,8 @@
  * batch was being written goes in the next statement (group commit), so
  * a busy channel pays one commit per batch, an idle one none of the wait.
  * A message is claimed with a lease.  If its worker dies mid-send, the
- * sweep queues it again only on channels whose peer dedupes on the
- * message id (webhook, push); elsewhere (SMS) the send may have reached
+ * sweep queues it again only on channels where a second delivery is
+ * harmless (webhook, push, ble); elsewhere (SMS) the send may have reached
  * the provider, so it is marked unknown: never sent twice.
  */
 #include <sys/queue.h>
@@ -89,7 +89,13 @@ struct record {
 static struct channel	channels[CHANNELS_MAX];
 static int		nchannels;
 static char		worker_name[96];
-static const char	*resendable = "{webhook,push}";
+/*
+ * Channels whose peer makes a second delivery harmless: webhook receivers
+ * and browsers dedupe on the message id, and a meter answers a token it
+ * already took "already used", which the ble transport counts as
+ * delivered.
+ */
+static const char	*resendable = "{webhook,push,ble}";
 
 static void	dispatch_channel(struct channel *);
 

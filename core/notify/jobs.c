@@ -78,4 +78,5 @@ hs_notify_jobs_register(void)
 	if (hs_jobs_register("notify.token", token_job, 20, 1000) == -1 ||
 	    hs_jobs_register("notify.otp", otp_job, 20, 1000) == -1)
 		fatalx("cannot register the notification jobs");
+	hs_notify_telemetry_register();
 }

@@ -22,6 +22,7 @@ void	hs_notify_setup(const struct hs_config *conf, const char *worker_name,
 
 /* Job kinds (before hs_jobs_setup). */
 void	hs_notify_jobs_register(void);
+void	hs_notify_telemetry_register(void);	/* meter.telemetry */
 
 /* telemetry.c: the meter key master, and K for one meter. */
 int	hs_notify_meter_keys(const char *value);

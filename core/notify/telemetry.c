@@ -15,6 +15,11 @@
  * The server recomputes the tag; a phone that changed one bit of the
  * credit it uploads is refused, and a session is accepted once (Nm).
  *
+ * A BLE gateway's transport plugin reads meters itself and hands each
+ * session to the "meter.telemetry" job (the same body plus "ble_id", 8 hex
+ * digits, and "read_at", Unix ms of the read): verified the same way and
+ * recorded with source "gateway".
+ *
  * GET /api/v1/meters/{id}/grant hands the meter's customer a grant: the
  * 13-byte body and its key Kg = CMAC_K('G' || ble_id || body), valid for
  * an hour, for STATUS, LOG and TELEMETRY.  The phone never holds K.
@@ -28,6 +33,8 @@
 #include <kore/kore.h>
 
 #include "api/result.h"
+#include "db/db.h"
+#include "jobs/jobs.h"
 #include "http/body.h"
 #include "http/json.h"
 #include "http/routes.h"
@@ -172,8 +179,8 @@ read_log(struct reading *rd, const uint8_t *body, size_t len, time_t now)
  * nonce in hex.  Returns NULL or why it was refused.
  */
 static const char *
-verify(struct kore_json_item *root, uint32_t ble_id, struct reading *rd,
-    char nm_hex[17])
+verify(struct kore_json_item *root, uint32_t ble_id, time_t read_at,
+    struct reading *rd, char nm_hex[17])
 {
 	struct kore_json_item	*frames, *f, *type, *seq, *body, *it;
 	struct hs_cmac		 c;
@@ -233,7 +240,7 @@ verify(struct kore_json_item *root, uint32_t ble_id, struct reading *rd,
 			    b[6];
 			break;
 		case HS_MSG_LOG | HS_MSG_REPLY:
-			read_log(rd, b, len, time(NULL));
+			read_log(rd, b, len, read_at);
 			break;
 		default:
 			break;
@@ -247,6 +254,50 @@ verify(struct kore_json_item *root, uint32_t ble_id, struct reading *rd,
 	if (!rd->have_status)
 		return ("a STATUS reply is required");
 	return (NULL);
+}
+
+/* hs_telemetry_record's arguments for a verified reading. */
+#define RECORD_SQL	"SELECT hs_telemetry_record($1, $2, $3, $4, $5, " \
+			"$6, $7, $8, $9::jsonb)"
+
+struct record_args {
+	char		 credit[16], consumed[16], flags[8], bat[8], hour[16];
+	const char	*params[9];
+};
+
+static void
+record_args(struct record_args *a, const char *meter, const char *source,
+    const char *nm, const struct reading *rd)
+{
+	snprintf(a->credit, sizeof(a->credit), "%d", rd->credit);
+	snprintf(a->consumed, sizeof(a->consumed), "%u", rd->consumed);
+	snprintf(a->flags, sizeof(a->flags), "%u", rd->flags);
+	snprintf(a->bat, sizeof(a->bat), "%u", rd->battery);
+	snprintf(a->hour, sizeof(a->hour), "%u", rd->hour);
+	a->params[0] = meter;
+	a->params[1] = source;
+	a->params[2] = nm;
+	a->params[3] = a->credit;
+	a->params[4] = a->consumed;
+	a->params[5] = a->flags;
+	a->params[6] = rd->have_info ? a->bat : NULL;
+	a->params[7] = rd->have_info ? a->hour : NULL;
+	a->params[8] = (const char *)rd->hours.data;
+}
+
+/* Verify root for ble_id into rd (its hours buffer is the caller's). */
+static const char *
+reading_verify(struct kore_json_item *root, uint32_t ble_id, time_t read_at,
+    struct reading *rd, char nm[17])
+{
+	const char	*why;
+
+	memset(rd, 0, sizeof(*rd));
+	kore_buf_init(&rd->hours, 1024);
+	kore_buf_append(&rd->hours, "[", 1);
+	why = verify(root, ble_id, read_at, rd, nm);
+	kore_buf_append(&rd->hours, "]", 2);
+	return (why);
 }
 
 struct upload {
@@ -272,12 +323,12 @@ int
 hs_notify_telemetry(struct hs_req *r)
 {
 	struct reading		 rd;
+	struct record_args	 a;
 	struct upload		*u;
 	const void		*body;
-	const char		*params[9], *why, *scope;
+	const char		*params[3], *why, *scope;
 	char			 utility[24], only[24], id[24], nm[17];
-	char			 credit[16], consumed[16], flags[8], bat[8];
-	char			 hour[16], reason[96];
+	char			 reason[96];
 	size_t			 len;
 	int			 rc;
 
@@ -322,12 +373,8 @@ hs_notify_telemetry(struct hs_req *r)
 	    u->json.root->type != KORE_JSON_TYPE_OBJECT)
 		return (hs_reply_error(r, 400, "bad_json", "the body must be a "
 		    "JSON object", NULL));
-	memset(&rd, 0, sizeof(rd));
-	kore_buf_init(&rd.hours, 1024);
-	kore_buf_append(&rd.hours, "[", 1);
-	why = verify(u->json.root, (uint32_t)strtoul(PQgetvalue(r->res, 0, 0),
-	    NULL, 10), &rd, nm);
-	kore_buf_append(&rd.hours, "]", 2);
+	why = reading_verify(u->json.root, (uint32_t)strtoul(PQgetvalue(r->res,
+	    0, 0), NULL, 10), time(NULL), &rd, nm);
 	if (why != NULL) {
 		kore_buf_cleanup(&rd.hours);
 		if (!strcmp(why, "forged")) {
@@ -342,24 +389,143 @@ hs_notify_telemetry(struct hs_req *r)
 		snprintf(reason, sizeof(reason), "%s", why);
 		return (hs_reply_error(r, 422, "invalid_field", reason, NULL));
 	}
-	snprintf(credit, sizeof(credit), "%d", rd.credit);
-	snprintf(consumed, sizeof(consumed), "%u", rd.consumed);
-	snprintf(flags, sizeof(flags), "%u", rd.flags);
-	snprintf(bat, sizeof(bat), "%u", rd.battery);
-	snprintf(hour, sizeof(hour), "%u", rd.hour);
-	params[0] = r->params[0];
-	params[1] = r->who.role == HS_ROLE_INTEGRATOR ? "gateway" : "phone";
-	params[2] = nm;
-	params[3] = credit;
-	params[4] = consumed;
-	params[5] = flags;
-	params[6] = rd.have_info ? bat : NULL;
-	params[7] = rd.have_info ? hour : NULL;
-	params[8] = (const char *)rd.hours.data;
-	rc = hs_req_query(r, "SELECT hs_telemetry_record($1, $2, $3, $4, $5, "
-	    "$6, $7, $8, $9::jsonb)", 9, params);
+	record_args(&a, r->params[0], r->who.role == HS_ROLE_INTEGRATOR ?
+	    "gateway" : "phone", nm, &rd);
+	rc = hs_req_query(r, RECORD_SQL, 9, a.params);
 	kore_buf_cleanup(&rd.hours);
 	return (rc);
+}
+
+/* ------------------------------------------------ the gateway's job */
+
+struct gw_upload {
+	struct hs_job		*job;
+	struct kore_json	 json;
+	uint32_t		 ble_id;
+	time_t			 read_at;
+};
+
+static void
+gw_free(struct gw_upload *g)
+{
+	kore_json_cleanup(&g->json);
+	free(g);
+}
+
+/* A refused upload is not retried: the same bytes would fail again. */
+static void
+gw_refuse(struct gw_upload *g, const char *why)
+{
+	hs_log(HS_LOG_WARNING, "telemetry.rejected", "gateway upload for BLE "
+	    "id %08x: %s; nothing stored", g->ble_id, why);
+	hs_job_finish(g->job, 0, why, 0, 1);
+	gw_free(g);
+}
+
+static void
+gw_recorded(void *arg, PGresult *res, const char *error, const char *state)
+{
+	struct gw_upload	*g = arg;
+
+	if (res != NULL)
+		PQclear(res);
+	/* HS409: this session (Nm) is already stored: done, not a failure. */
+	if (error != NULL && strcmp(state, "HS409"))
+		hs_job_finish(g->job, 0, error, 0, 0);
+	else
+		hs_job_finish(g->job, 1, NULL, 0, 0);
+	gw_free(g);
+}
+
+static void
+gw_meter(void *arg, PGresult *res, const char *error, const char *state)
+{
+	struct gw_upload	*g = arg;
+	struct reading		 rd;
+	struct record_args	 a;
+	const char		*why;
+	char			 nm[17];
+	int			 rc;
+
+	(void)state;
+	if (error != NULL) {
+		hs_job_finish(g->job, 0, error, 0, 0);
+		gw_free(g);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		gw_refuse(g, "no meter has this BLE id");
+		return;
+	}
+	why = reading_verify(g->json.root, g->ble_id, g->read_at, &rd, nm);
+	if (why != NULL) {
+		PQclear(res);
+		kore_buf_cleanup(&rd.hours);
+		gw_refuse(g, !strcmp(why, "forged") ? "the telemetry tag does "
+		    "not verify" : why);
+		return;
+	}
+	record_args(&a, PQgetvalue(res, 0, 0), "gateway", nm, &rd);
+	rc = hs_db_query_bg(RECORD_SQL, 9, a.params, gw_recorded, g);
+	kore_buf_cleanup(&rd.hours);
+	PQclear(res);
+	if (rc == -1) {
+		hs_job_finish(g->job, 0, "database queue full", 0, 0);
+		gw_free(g);
+	}
+}
+
+static void
+telemetry_job(struct hs_job *job)
+{
+	struct kore_json_item	*it;
+	struct gw_upload	*g;
+	const char		*params[1];
+	char			 id[16], *end;
+	unsigned long		 v;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		fatal("telemetry: out of memory");
+	g->job = job;
+	g->read_at = time(NULL);
+	kore_json_init(&g->json, job->payload, strlen(job->payload));
+	if (!have_master) {
+		hs_job_finish(job, 0, "this server has no meter_key_master", 0,
+		    0);
+		gw_free(g);
+		return;
+	}
+	if (!kore_json_parse(&g->json) ||
+	    g->json.root->type != KORE_JSON_TYPE_OBJECT ||
+	    (it = kore_json_find(g->json.root, "ble_id",
+	    KORE_JSON_TYPE_STRING)) == NULL || strlen(it->data.string) != 8 ||
+	    (v = strtoul(it->data.string, &end, 16)) == 0 || *end != '\0' ||
+	    v > 0xffffffffUL) {
+		hs_job_finish(job, 0, "payload without a ble_id (8 hex "
+		    "digits)", 0, 1);
+		gw_free(g);
+		return;
+	}
+	g->ble_id = (uint32_t)v;
+	/* The read's own time places the hourly log, not the job's. */
+	if ((it = kore_json_find(g->json.root, "read_at",
+	    KORE_JSON_TYPE_INTEGER_U64)) != NULL && it->data.u64 > 0)
+		g->read_at = (time_t)(it->data.u64 / 1000);
+	snprintf(id, sizeof(id), "%u", g->ble_id);
+	params[0] = id;
+	if (hs_db_query_bg("SELECT id FROM meters WHERE ble_id = $1::bigint",
+	    1, params, gw_meter, g) == -1) {
+		hs_job_finish(job, 0, "database queue full", 0, 0);
+		gw_free(g);
+	}
+}
+
+void
+hs_notify_telemetry_register(void)
+{
+	if (hs_jobs_register("meter.telemetry", telemetry_job, 10, 1000) == -1)
+		fatalx("cannot register the telemetry job");
 }
 
 /* GET /api/v1/meters/{id}/grant: a customer's key to read their meter. */

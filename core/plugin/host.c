@@ -163,6 +163,51 @@ host_ws_close(void *hctx, struct hs_ws *ws)
 	hs_wsc_close(ws);
 }
 
+struct hs_timer {
+	struct kore_timer	*kt;
+	hs_timer_fn		 fn;
+	void			*arg;
+};
+
+static void
+host_timer_fire(void *arg, u_int64_t now)
+{
+	struct hs_timer	*t = arg;
+	hs_timer_fn	 fn = t->fn;
+	void		*fn_arg = t->arg;
+
+	(void)now;
+	/* Kore frees a one-shot timer after this returns; ours goes now. */
+	free(t);
+	fn(fn_arg);
+}
+
+static struct hs_timer *
+host_timer(void *hctx, uint32_t ms, hs_timer_fn fn, void *arg)
+{
+	struct hs_timer	*t;
+
+	(void)hctx;
+	if (fn == NULL)
+		return (NULL);
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		fatal("host: out of memory");
+	t->fn = fn;
+	t->arg = arg;
+	t->kt = kore_timer_add(host_timer_fire, ms, t, KORE_TIMER_ONESHOT);
+	return (t);
+}
+
+static void
+host_timer_cancel(void *hctx, struct hs_timer *t)
+{
+	(void)hctx;
+	if (t == NULL)
+		return;
+	kore_timer_remove(t->kt);
+	free(t);
+}
+
 struct push_call {
 	hs_push_done_fn	 done;
 	void		*arg;
@@ -236,4 +281,6 @@ hs_host_template(struct hs_host *host)
 	host->ws_send = host_ws_send;
 	host->ws_close = host_ws_close;
 	host->push = host_push;
+	host->timer = host_timer;
+	host->timer_cancel = host_timer_cancel;
 }

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define HS_ABI_MAJOR		1u
-#define HS_ABI_MINOR		1u
+#define HS_ABI_MINOR		2u
 #define HS_ABI_VERSION		((HS_ABI_MAJOR << 16) | HS_ABI_MINOR)
 #define HS_ABI_MAJOR_OF(v)	((uint32_t)(v) >> 16)
 #define HS_ABI_MINOR_OF(v)	((uint32_t)(v) & 0xffffu)
@@ -127,6 +127,10 @@ struct hs_http_resp {
 };
 
 typedef void (*hs_http_done_fn)(void *arg, const struct hs_http_resp *resp);
+
+/* A plugin's timer (ABI 1.2), opaque. */
+struct hs_timer;
+typedef void (*hs_timer_fn)(void *arg);
 
 /* The outcome of host->push: HS_OK or HS_E_UNAVAILABLE. */
 typedef void (*hs_push_done_fn)(void *arg, int result);
@@ -235,6 +239,19 @@ struct hs_host {
 	int		(*push)(void *hctx, const char *audience,
 			    const void *json, size_t len, hs_push_done_fn done,
 			    void *arg);
+
+	/*
+	 * ABI 1.2.  Run fn(arg) once, after ms milliseconds, on this
+	 * worker's thread (reconnects, reply timeouts, polling a peer).
+	 * Returns a handle, or NULL for a bad argument (then fn never
+	 * runs).  The handle is gone once fn has been called.
+	 * Check HS_HAS(host, struct hs_host, timer).
+	 */
+	struct hs_timer	*(*timer)(void *hctx, uint32_t ms, hs_timer_fn fn,
+			    void *arg);
+
+	/* Cancel a timer that has not fired: fn never runs. */
+	void		(*timer_cancel)(void *hctx, struct hs_timer *t);
 };
 
 /* ---------------------------------------------------------------- payment */
