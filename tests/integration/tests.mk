@@ -22,3 +22,25 @@ $(OBJ)/tests/integration/test_telemetry.o: CFLAGS += -Imeter-firmware/core
 $(BUILD)/tests/integration/test_telemetry: \
     $(patsubst %,$(OBJ)/meter-firmware/core/%.o,aes cmac frame protocrypto) \
     $(LIB)/libhssts.a
+
+# The BLE gateway test loads blegw.so through the real loader with a fake
+# host of its own and plays the core: it links the loader, the meter's
+# frame and protocol crypto, the token engine and the plugins' JSON reader,
+# and runs hs-ble-bridge and virtual-meter.
+$(OBJ)/tests/integration/test_blegw.o: CFLAGS += -Imeter-firmware/core \
+    -Iplugins/lib
+$(BUILD)/tests/integration/test_blegw: $(OBJ)/core/conf/conf.o \
+    $(OBJ)/core/plugin/loader.o $(OBJ)/plugins/lib/pjson.o \
+    $(patsubst %,$(OBJ)/meter-firmware/core/%.o,aes cmac frame protocrypto) \
+    $(LIB)/libhssts.a | $(BUILD)/plugins/transport/blegw.so \
+    $(BIN)/hs-ble-bridge $(BIN)/virtual-meter
+
+# The gateway test runs the whole path through the core (vend, outbox,
+# blegw.so, hs-ble-bridge, virtual-meter, the telemetry job); it derives
+# the meter's decoder key (token engine and DKGA) and K (the meter's CMAC).
+$(OBJ)/tests/integration/test_gateway.o: CFLAGS += -Imeter-firmware/core
+$(BUILD)/tests/integration/test_gateway: \
+    $(patsubst %,$(OBJ)/meter-firmware/core/%.o,aes cmac) \
+    $(LIB)/libhsstsdkga.a $(LIB)/libhssts.a | \
+    $(BUILD)/plugins/transport/blegw.so $(BIN)/hs-ble-bridge \
+    $(BIN)/virtual-meter
