@@ -21,9 +21,13 @@ for a in "$@"; do
 	if [ $seen_sep = 0 ]; then units+=("$a"); else integ+=("$a"); fi
 done
 
-logdir=$build/tests/logs
+# HS_TEST_SLOT=NAME runs a second suite beside one already running: its
+# own PostgreSQL (port HS_TEST_PGPORT), logs, and no clean-up of the
+# shared run directory.
+slot=${HS_TEST_SLOT:-}
+logdir=$build/tests/logs${slot:+-$slot}
 mkdir -p "$logdir"
-rm -rf "$build/tests/run"
+[ -n "$slot" ] || rm -rf "$build/tests/run"
 passed=0
 failed=0
 failures=()
@@ -74,8 +78,8 @@ for prog in "${units[@]}"; do
 done
 
 if [ ${#integ[@]} -gt 0 ]; then
-	pgdir=$build/tests/pg
-	pgport=55432
+	pgdir=$build/tests/pg${slot:+-$slot}
+	pgport=${HS_TEST_PGPORT:-55432}
 	if ! mk/pg.sh start "$pgdir" "$pgport" >"$logdir/pg.log" 2>&1; then
 		echo "FAIL could not start the test PostgreSQL:"
 		cat "$logdir/pg.log"

@@ -65,6 +65,11 @@ const struct hs_route hs_routes[] = {
 
 	{ "GET", "/api/v1/audit", hs_api_audit_list, ADMIN, NULL,
 	    "The audit log, newest first", "limit,before,format" },
+	{ "GET", "/api/v1/audit/verify", hs_api_audit_verify, ADMIN, NULL,
+	    "Check the audit chain: sequence, links and hashes" },
+	{ "GET", "/api/v1/dashboard", hs_api_dashboard, STAFF, NULL,
+	    "Revenue, vends, waiting purchases, low-credit meters, failed "
+	    "deliveries and open chats" },
 	{ "GET", "/api/v1/openapi.json", hs_openapi, ANYONE, NULL,
 	    "This API's OpenAPI 3 description" },
 

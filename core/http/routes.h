@@ -41,6 +41,8 @@ int	hs_api_meters_update(struct hs_req *);
 
 /* api/audit.c */
 int	hs_api_audit_list(struct hs_req *);
+int	hs_api_audit_verify(struct hs_req *);
+int	hs_api_dashboard(struct hs_req *);
 
 /* users.c, apikeys.c, tariffs.c */
 int	hs_api_users_list(struct hs_req *);
