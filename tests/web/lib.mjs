@@ -15,8 +15,10 @@ export const USERS = {
   customer: "siti@example.id",
 };
 
-export async function launch() {
+// bluetooth: Web Bluetooth is behind a flag in Chromium on Linux.
+export async function launch({ bluetooth = false } = {}) {
   const args = ["--no-first-run", "--disable-gpu"];
+  if (bluetooth) args.push("--enable-experimental-web-platform-features");
   if (process.getuid && process.getuid() === 0) args.push("--no-sandbox");
   return chromium.launch({ executablePath: process.env.HS_CHROMIUM,
     headless: true, args });

@@ -25,9 +25,12 @@ hs="$build/bin/hydrosync"
 "$hs" db demo --database "$HS_TEST_PGURL" >/dev/null
 
 # The soft HSM with the demo supply groups' vending keys.
+# The factory key lets the Bluetooth test provision its virtual meter with
+# the decoder key the HSM's tokens are made for, as a meter factory would.
 openssl rand -hex 32 >"$run/master"
-printf 'database %s\nplugin vault hsm %s/%s/plugins/hsm/soft.so\nset vault keystore %s/keys.hsks\nset vault master_key file:%s/master\n' \
-    "$HS_TEST_PGURL" "$top" "$build" "$top/$run" "$top/$run" >"$run/keys.conf"
+factory=$(openssl rand -hex 32)
+printf 'database %s\nplugin vault hsm %s/%s/plugins/hsm/soft.so\nset vault keystore %s/keys.hsks\nset vault master_key file:%s/master\nset vault factory_key %s\n' \
+    "$HS_TEST_PGURL" "$top" "$build" "$top/$run" "$top/$run" "$factory" >"$run/keys.conf"
 K="$hs keys --config $run/keys.conf --actor web-tests"
 $K --yes create >/dev/null
 $K generate --sgc 123457 --krn 1 --dkga 04 >/dev/null
@@ -68,7 +71,8 @@ trap cleanup EXIT
 
 export HS_WEB_URL="http://127.0.0.1:$port" HS_FAKEPAY_URL="http://127.0.0.1:$fport"
 export HS_CHROMIUM=$chromium HS_SCREENSHOTS=$top/$build/screenshots
-export HS_SERVER_LOG=$top/$run/kore.log
+export HS_SERVER_LOG=$top/$run/kore.log HS_KEYS_CONF=$top/$run/keys.conf
+export HS_FACTORY_KEY=$factory HS_METER_KEY_MASTER=00112233445566778899aabbccddeeff
 # HS_WEB_TESTS picks some test files (default: all).
 # shellcheck disable=SC2086
 node --test --test-reporter=tap --test-concurrency=1 ${HS_WEB_TESTS:-tests/web/*.test.mjs}

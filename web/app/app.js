@@ -23,7 +23,7 @@ const ROUTES = [
   ["history", /^history$/, historyView],
   ["chat", /^chat$/, chatView],
   ["settings", /^settings$/, settingsView],
-  ["home", /^meter\/(\d+)$/, meterView],
+  ["home", /^meter\/(\d+)(?:\?purchase=(\d+))?$/, meterView],
 ];
 
 export function go(path) {
