@@ -33,7 +33,8 @@
 /* What a key may be allowed to do; routes.c names the same strings. */
 static const char *const permissions[] = {
 	"customers:read", "customers:write", "meters:read", "meters:write",
-	"tariffs:read",
+	"tariffs:read", "purchases:read", "purchases:write", "reports:read",
+	"telemetry:write", "bills:read",
 };
 #define NPERMISSIONS	(sizeof(permissions) / sizeof(permissions[0]))
 

@@ -82,19 +82,6 @@ hs_chat_messages_http(struct hs_req *r)
 	    "$1 AND ($3::bigint IS NULL OR customer_id = $3))", 6, params));
 }
 
-/* The type a photo's first bytes say it is, or NULL. */
-static const char *
-photo_type(const unsigned char *b, size_t n)
-{
-	if (n > 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
-		return ("image/jpeg");
-	if (n > 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8))
-		return ("image/png");
-	if (n > 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
-		return ("image/webp");
-	return (NULL);
-}
-
 /*
  * POST /api/v1/chat/conversations/{id}/attachments: the photo is the
  * body, its Content-Type must match what its bytes are.
@@ -117,7 +104,7 @@ hs_chat_attach_http(struct hs_req *r)
 	if (len == 0 || len > PHOTO_MAX)
 		return (hs_reply_error(r, 413, "too_large", "a photo must be 1 "
 		    "byte to 1 MiB", NULL));
-	if ((type = photo_type(body, len)) == NULL || declared == NULL ||
+	if ((type = hs_body_photo_type(body, len)) == NULL || declared == NULL ||
 	    strcmp(declared, type))
 		return (hs_reply_error(r, 415, "unsupported_media_type", "send "
 		    "a JPEG, PNG or WebP photo with its own Content-Type",

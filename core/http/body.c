@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <kore/kore.h>
@@ -185,4 +186,35 @@ hs_body_parse(struct hs_req *r, const struct hs_field *fields, size_t n,
 	}
 	kore_json_cleanup(&json);
 	return (rc == 0 ? 0 : -1);
+}
+
+const char *
+hs_body_photo_type(const unsigned char *b, size_t n)
+{
+	if (n > 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+		return ("image/jpeg");
+	if (n > 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8))
+		return ("image/png");
+	if (n > 12 && !memcmp(b, "RIFF", 4) && !memcmp(b + 8, "WEBP", 4))
+		return ("image/webp");
+	return (NULL);
+}
+
+char *
+hs_body_bytea(const unsigned char *b, size_t n)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*out;
+	size_t			 i;
+
+	if ((out = malloc(n * 2 + 3)) == NULL)
+		fatal("bytea: out of memory");
+	out[0] = '\\';
+	out[1] = 'x';
+	for (i = 0; i < n; i++) {
+		out[2 + i * 2] = hex[b[i] >> 4];
+		out[3 + i * 2] = hex[b[i] & 15];
+	}
+	out[2 + n * 2] = '\0';
+	return (out);
 }

@@ -35,4 +35,10 @@ struct hs_field {
 int	hs_body_parse(struct hs_req *r, const struct hs_field *fields,
 	    size_t nfields, void *out, uint32_t *present);
 
+/* The type a photo's first bytes say it is (JPEG, PNG, WebP), or NULL. */
+const char	*hs_body_photo_type(const unsigned char *b, size_t n);
+
+/* Bytes as PostgreSQL's bytea hex input ("\\x..."), to free(). */
+char	*hs_body_bytea(const unsigned char *b, size_t n);
+
 #endif

@@ -171,6 +171,34 @@ const struct hs_route hs_routes[] = {
 	    "A day's settled payments per provider (?format=csv)",
 	    "date,provider,format" },
 
+	/* Postpaid billing (core/bill) */
+	{ "POST", "/api/v1/readings", hs_bill_reading_submit,
+	    HS_ROLE_TECHNICIAN | OFFICE, NULL,
+	    "A meter reading from the field (once per client_id); checked and "
+	    "flagged when it looks wrong" },
+	{ "GET", "/api/v1/readings", hs_bill_readings_list, STAFF, NULL,
+	    "Readings, newest first (?state=flagged for the review queue)",
+	    "state,meter_id,period,limit,offset,format" },
+	{ "POST", "/api/v1/readings/{id}/photo", hs_bill_reading_photo_put,
+	    HS_ROLE_TECHNICIAN | OFFICE, NULL,
+	    "The meter photo of a reading (JPEG, PNG or WebP, up to 1 MiB)" },
+	{ "GET", "/api/v1/readings/{id}/photo", hs_bill_reading_photo_get,
+	    STAFF, NULL, "A reading's meter photo" },
+	{ "POST", "/api/v1/readings/{id}/review", hs_bill_reading_review,
+	    OFFICE, NULL, "Approve, correct (with a reason) or reject a "
+	    "flagged reading; audited" },
+	{ "POST", "/api/v1/billing/runs", hs_bill_run, ADMIN, NULL,
+	    "Bill a month: a preview unless preview is false; re-runnable" },
+	{ "GET", "/api/v1/billing/runs", hs_bill_runs_list, OFFICE, NULL,
+	    "Billing runs with their reports", "limit,offset,format" },
+	{ "GET", "/api/v1/invoices", hs_bill_invoices_list,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
+	    "Invoices, newest period first",
+	    "customer_id,period,state,limit,offset,format" },
+	{ "GET", "/api/v1/invoices/{id}", hs_bill_invoice_get,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
+	    "One invoice with its lines, customer and utility" },
+
 	/* Live chat and pushed notices (core/chat) */
 	{ "GET", "/ws", hs_chat_ws, USERS, NULL,
 	    "WebSocket: chat with the utility and pushed notices" },

@@ -44,6 +44,17 @@ int	hs_api_audit_list(struct hs_req *);
 int	hs_api_audit_verify(struct hs_req *);
 int	hs_api_dashboard(struct hs_req *);
 
+/* core/bill */
+int	hs_bill_reading_submit(struct hs_req *);
+int	hs_bill_readings_list(struct hs_req *);
+int	hs_bill_reading_photo_put(struct hs_req *);
+int	hs_bill_reading_photo_get(struct hs_req *);
+int	hs_bill_reading_review(struct hs_req *);
+int	hs_bill_run(struct hs_req *);
+int	hs_bill_runs_list(struct hs_req *);
+int	hs_bill_invoices_list(struct hs_req *);
+int	hs_bill_invoice_get(struct hs_req *);
+
 /* users.c, apikeys.c, tariffs.c */
 int	hs_api_users_list(struct hs_req *);
 int	hs_api_users_get(struct hs_req *);

@@ -8,7 +8,8 @@ CORE_PLAIN_SRCS	:= core/conf/conf.c core/plugin/loader.c core/auth/password.c \
 		   core/tariff/tariff.c
 CORE_KORE_SRCS	:= $(wildcard core/server/*.c core/http/*.c core/obs/*.c \
 		     core/db/*.c core/net/*.c core/api/*.c core/cache/*.c \
-		     core/jobs/*.c core/vend/*.c core/notify/*.c core/chat/*.c core/auth/session.c \
+		     core/jobs/*.c core/vend/*.c core/notify/*.c core/chat/*.c core/bill/*.c \
+		     core/auth/session.c \
 		     core/auth/login.c core/auth/accounts.c) core/plugin/host.c
 CORE_KORE_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_KORE_SRCS))
 CORE_PLAIN_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CORE_PLAIN_SRCS))

@@ -44,3 +44,7 @@ $(BUILD)/tests/integration/test_gateway: \
     $(LIB)/libhsstsdkga.a $(LIB)/libhssts.a | \
     $(BUILD)/plugins/transport/blegw.so $(BIN)/hs-ble-bridge \
     $(BIN)/virtual-meter
+
+# The billing test checks the SQL billing against core/tariff's C.
+$(OBJ)/tests/integration/test_billing.o: CFLAGS += -Icore
+$(BUILD)/tests/integration/test_billing: $(OBJ)/core/tariff/tariff.o
