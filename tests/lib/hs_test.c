@@ -215,6 +215,23 @@ hs_test_file_contains(const char *path, const char *needle)
 	return (found);
 }
 
+/*
+ * Write the extra configuration with every "@PORT@" replaced by the
+ * server's port, so a line can name a URL of the server itself (a
+ * provider's callback) before the port is known to the test.
+ */
+static void
+write_extra(FILE *fp, const char *extra, int port)
+{
+	const char	*at;
+
+	while ((at = strstr(extra, "@PORT@")) != NULL) {
+		fprintf(fp, "%.*s%d", (int)(at - extra), extra, port);
+		extra = at + 6;
+	}
+	fprintf(fp, "%s\n", extra);
+}
+
 int
 hs_test_server_start(struct hs_test_server *srv, int workers,
     const char *extra)
@@ -236,8 +253,9 @@ hs_test_server_start(struct hs_test_server *srv, int workers,
 	if ((fp = fopen(conf, "w")) == NULL)
 		return (-1);
 	fprintf(fp, "bind 127.0.0.1 %d\nworkers %d\ndatabase %s\n"
-	    "diagnostics yes\nlog_format json\n%s\n", srv->port, workers,
-	    hs_test_pgurl(), extra ? extra : "");
+	    "diagnostics yes\nlog_format json\n", srv->port, workers,
+	    hs_test_pgurl());
+	write_extra(fp, extra ? extra : "", srv->port);
 	fclose(fp);
 
 	snprintf(cmd, sizeof(cmd), "cd '%s' && HS_PORT= mk/kore.sh '%s' '%s' "

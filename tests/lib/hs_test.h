@@ -45,6 +45,8 @@ void	hs_test_resp_free(struct hs_test_resp *resp);
 /*
  * Write a hydrosync.conf (bind + database + diagnostics yes + extra
  * lines) into a fresh directory and start the server on a free port.
+ * Every "@PORT@" in extra_conf becomes that port, so a setting can name
+ * a URL of the server itself (e.g. a provider's callback URL).
  * Returns 0 when /healthz answers, -1 when the server refused to start;
  * the reason is then in srv->log (see hs_test_file_contains).
  */

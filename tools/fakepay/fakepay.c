@@ -4,15 +4,17 @@
  * the three payment providers of docs/payments.md (sandbox, Midtrans,
  * Xendit) and the two SMS gateways of the sms transport (Twilio's
  * Messages API and Zenziva's sendsms), which record every message so a
- * test can prove each was accepted exactly once; and an integrator's
- * webhook receiver (POST /integrator/hook) that verifies HydroSync's
- * signature as docs/webhooks.md tells integrators to and dedupes on the
- * event id.  It implements the
+ * test can prove each was accepted exactly once and, when a test asks,
+ * send each one's delivery report as the provider would; and an
+ * integrator's webhook receiver (POST /integrator/hook) that verifies
+ * HydroSync's signature as docs/webhooks.md tells integrators to and
+ * dedupes on the event id.  It implements the
  * providers' side of each contract: authentication, create, status,
  * cancel, a pay page with pay and decline buttons, and signed
  * notifications delivered (with retries) to the notify URL; plus
  * /_control endpoints that let a test pay behind the core's back, resend
- * a notification, or make the API fail.
+ * a notification, report an SMS delivered or failed, or make the API
+ * fail.
  *
  * One process, one thread, poll().  Each notification is delivered by a
  * forked child (blocking connect/send/receive with its own retries), so a
@@ -88,10 +90,25 @@ struct sms {
 	char		to[24];
 	char		body[200];
 	char		sid[40];
+	char		from[24];
 	int		count;
+	int		zenziva;	/* accepted by /api/sendsms/ */
+	int		callback;	/* Twilio's StatusCallback: index + 1 */
 };
 static struct sms	*smss;
-static int		 nsms, sms_dups;
+static int		 nsms, sms_dups, sms_reports;
+/*
+ * The StatusCallback URLs Twilio messages named (a deployment has one),
+ * kept once rather than in each of SMS_MAX messages.
+ */
+#define CALLBACKS_MAX	8
+static char		 sms_callbacks[CALLBACKS_MAX][512];
+static int		 ncallbacks;
+/*
+ * Zenziva's report URL and token are set in its dashboard; here with
+ * /_control/zenziva/callback.
+ */
+static char		 zenziva_callback[512], zenziva_token[128];
 /* Open addressing over smss by (to, body): index + 1, 0 = empty. */
 #define SMS_SLOTS	(4 * SMS_MAX)
 static int		*sms_slots;
@@ -297,12 +314,14 @@ json(struct conn *c, int status, const char *body)
 /* ------------------------------------------------------- notifications */
 
 /*
- * Deliver in a child: POST to url, up to 6 tries at 0, 1, 2, 4, 8, 16 s
- * until a 2xx.  Sandbox notifications are re-signed for each try.
+ * Deliver in a child: POST body (of content type `type`) to url, up to 6
+ * tries at 0, 1, 2, 4, 8, 16 s until a 2xx.  Sandbox notifications are
+ * re-signed for each try; p is NULL for what is not about a payment (SMS
+ * delivery reports).
  */
 static void
-deliver(const struct payment *p, const char *url, const char *body,
-    const char *headers)
+deliver(const struct payment *p, const char *url, const char *type,
+    const char *body, const char *headers)
 {
 	struct sockaddr_in	sa;
 	char			host[256], path[512], req[8192], resp[512];
@@ -324,7 +343,7 @@ deliver(const struct payment *p, const char *url, const char *body,
 		if (tries > 0)
 			sleep(1u << (tries - 1));
 		snprintf(hdr, sizeof(hdr), "%s", headers);
-		if (p->who == SANDBOX) {
+		if (p != NULL && p->who == SANDBOX) {
 			snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 			snprintf(msg, sizeof(msg), "%s.%s", ts, body);
 			hmac256_hex(sandbox_key, msg, sig);
@@ -332,9 +351,9 @@ deliver(const struct payment *p, const char *url, const char *body,
 			    "X-Sandbox-Signature: %s\r\n", ts, sig);
 		}
 		n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\n"
-		    "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		    "Connection: close\r\n%s\r\n%s", path, host, strlen(body),
-		    hdr, body);
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n"
+		    "Connection: close\r\n%s\r\n%s", path, host, type,
+		    strlen(body), hdr, body);
 		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			continue;
 		memset(&sa, 0, sizeof(sa));
@@ -463,11 +482,11 @@ notify(struct payment *p, int fresh)
 	if (p->who == SANDBOX) {
 		sandbox_body(p, body, sizeof(body));
 		if (p->notify[0])
-			deliver(p, p->notify, body, "");
+			deliver(p, p->notify, "application/json", body, "");
 	} else if (p->who == MIDTRANS) {
 		midtrans_body(p, body, sizeof(body));
 		if (p->notify[0])
-			deliver(p, p->notify, body, "");
+			deliver(p, p->notify, "application/json", body, "");
 	} else {
 		xendit_body(p, body, sizeof(body));
 		snprintf(hdr, sizeof(hdr), "x-callback-token: %s\r\n"
@@ -481,7 +500,8 @@ notify(struct payment *p, int fresh)
 			    "%s\r\n", ts, sig);
 		}
 		if (xendit_callback[0])
-			deliver(p, xendit_callback, body, hdr);
+			deliver(p, xendit_callback, "application/json", body,
+			    hdr);
 	}
 	p->notified++;
 }
@@ -863,12 +883,33 @@ fget(const char *b, const char *name, char *out, size_t len)
 	return (0);
 }
 
+/* The StatusCallback URL's index + 1; 0 when the table is full. */
+static int
+callback_index(const char *url)
+{
+	int	i;
+
+	for (i = 0; i < ncallbacks; i++) {
+		if (!strcmp(sms_callbacks[i], url))
+			return (i + 1);
+	}
+	if (ncallbacks == CALLBACKS_MAX) {
+		fprintf(stderr, "fakepay: too many StatusCallback URLs, %s "
+		    "gets no reports\n", url);
+		return (0);
+	}
+	snprintf(sms_callbacks[ncallbacks++], sizeof(sms_callbacks[0]), "%s",
+	    url);
+	return (ncallbacks);
+}
+
 /* Twilio's Messages API and Zenziva's sendsms. */
 static void
 sms_api(struct conn *c, const char *path, const char *req, const char *body)
 {
 	struct sms	*m = NULL;
 	char		 to[24], text[200], sid[40], out[512], user[128];
+	char		 url[512];
 	int		*slot, twilio;
 
 	twilio = strstr(path, "/Messages.json") != NULL;
@@ -916,6 +957,13 @@ sms_api(struct conn *c, const char *path, const char *req, const char *body)
 		memcpy(m->sid, "SM", 2);
 		random_hex(m->sid + 2, 16);
 		m->count = 1;
+		m->zenziva = !twilio;
+		/* What Twilio's delivery reports will carry and go to. */
+		if (twilio && fget(body, "From", m->from, sizeof(m->from)) == -1)
+			m->from[0] = '\0';
+		if (twilio && fget(body, "StatusCallback", url,
+		    sizeof(url)) == 0 && url[0] != '\0')
+			m->callback = callback_index(url);
 	}
 	snprintf(sid, sizeof(sid), "%s", m ? m->sid : "SMfull");
 	if (twilio)
@@ -927,6 +975,196 @@ sms_api(struct conn *c, const char *path, const char *req, const char *body)
 		    "\"%s\", \"status\": \"1\", \"text\": \"Success\"}", sid,
 		    to);
 	json(c, twilio ? 201 : 200, out);
+}
+
+/* One parameter of a form Twilio posts. */
+struct param {
+	const char	*name;
+	const char	*value;
+};
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct param *)a)->name,
+	    ((const struct param *)b)->name));
+}
+
+/* Append name=value, form-encoded as Twilio encodes (space as '+'). */
+static void
+form_put(char *out, size_t len, const char *name, const char *value)
+{
+	size_t			 o = strlen(out);
+	const unsigned char	*v;
+
+	o += (size_t)snprintf(out + o, len - o, "%s%s=", o ? "&" : "", name);
+	for (v = (const unsigned char *)value; *v != '\0' && o + 4 < len;
+	    v++) {
+		if (isalnum(*v) || strchr("-._~", *v) != NULL)
+			out[o++] = (char)*v;
+		else if (*v == ' ')
+			out[o++] = '+';
+		else
+			o += (size_t)snprintf(out + o, len - o, "%%%02X", *v);
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Twilio's delivery report for m: the form it POSTs to the message's
+ * StatusCallback, in the order it sends the parameters, with
+ * X-Twilio-Signature = base64(HMAC-SHA1(auth token, the URL followed by
+ * each parameter's name and value, sorted by name)).
+ */
+static void
+twilio_report(const struct sms *m, const char *status)
+{
+	const char	*url = sms_callbacks[m->callback - 1];
+	const char	*code = !strcmp(status, "failed") ? "30008" :
+			    !strcmp(status, "undelivered") ? "30003" : NULL;
+	struct param	 p[] = {
+		{ "SmsSid", m->sid }, { "SmsStatus", status },
+		{ "MessageStatus", status }, { "To", m->to },
+		{ "MessageSid", m->sid }, { "AccountSid", twilio_sid },
+		{ "From", m->from }, { "ApiVersion", "2010-04-01" },
+		{ "ErrorCode", code },
+	};
+	size_t		 n = code != NULL ? 9 : 8, i, off;
+	char		 body[2048], data[4096], hdr[128];
+	unsigned char	 mac[20], sig[32];
+	unsigned int	 maclen = sizeof(mac);
+
+	body[0] = '\0';
+	for (i = 0; i < n; i++)
+		form_put(body, sizeof(body), p[i].name, p[i].value);
+	qsort(p, n, sizeof(p[0]), param_cmp);
+	off = (size_t)snprintf(data, sizeof(data), "%s", url);
+	for (i = 0; i < n && off < sizeof(data); i++)
+		off += (size_t)snprintf(data + off, sizeof(data) - off, "%s%s",
+		    p[i].name, p[i].value);
+	HMAC(EVP_sha1(), twilio_token, (int)strlen(twilio_token),
+	    (const unsigned char *)data, strlen(data), mac, &maclen);
+	EVP_EncodeBlock(sig, mac, (int)maclen);
+	snprintf(hdr, sizeof(hdr), "X-Twilio-Signature: %s\r\n", sig);
+	deliver(NULL, url, "application/x-www-form-urlencoded", body, hdr);
+}
+
+/*
+ * A Zenziva-style report for m: JSON to the URL set with
+ * /_control/zenziva/callback, authenticated only by the token that URL
+ * was configured with.  Twilio's final words map to DELIVERED and
+ * FAILED; the others pass through in capitals.
+ */
+static void
+zenziva_report(const struct sms *m, const char *status)
+{
+	char	word[16], body[256], hdr[200];
+	size_t	i;
+
+	if (!strcmp(status, "delivered") || !strcmp(status, "read"))
+		snprintf(word, sizeof(word), "DELIVERED");
+	else if (!strcmp(status, "failed") || !strcmp(status, "undelivered"))
+		snprintf(word, sizeof(word), "FAILED");
+	else {
+		for (i = 0; status[i] != '\0' && i + 1 < sizeof(word); i++)
+			word[i] = (char)toupper((unsigned char)status[i]);
+		word[i] = '\0';
+	}
+	snprintf(body, sizeof(body), "{\"messageId\": \"%s\", \"to\": \"%s\", "
+	    "\"status\": \"%s\"}", m->sid, m->to, word);
+	snprintf(hdr, sizeof(hdr), "X-Callback-Token: %s\r\n", zenziva_token);
+	deliver(NULL, zenziva_callback, "application/json", body, hdr);
+}
+
+/*
+ * A phone number in one form: +62812..., 62812... and 0812... alike.  A
+ * '+' in a query string arrives as a space.
+ */
+static void
+number_key(const char *in, char *out, size_t len)
+{
+	while (*in == '+' || *in == ' ')
+		in++;
+	if (in[0] == '0')
+		snprintf(out, len, "62%s", in + 1);
+	else
+		snprintf(out, len, "%s", in);
+}
+
+/*
+ * POST /_control/sms/report?to=PHONE&sid=SID&status=WORD: every accepted
+ * message to PHONE and/or with SID is reported with Twilio's status WORD:
+ * Twilio's to its StatusCallback (none named: no report), Zenziva's to
+ * the URL /_control/zenziva/callback set.  404 when none matches.
+ */
+static void
+sms_report(struct conn *c, const char *query)
+{
+	static const char	*words[] = { "queued", "sending", "sent",
+				    "delivered", "undelivered", "failed",
+				    "read", NULL };
+	struct sms		*m;
+	char			 to[32], want[32], key[32], sid[40];
+	char			 status[16], out[128];
+	int			 i, matched = 0, reported = 0;
+
+	to[0] = sid[0] = status[0] = '\0';
+	fget(query, "to", to, sizeof(to));
+	fget(query, "sid", sid, sizeof(sid));
+	fget(query, "status", status, sizeof(status));
+	for (i = 0; words[i] != NULL && strcmp(words[i], status); i++)
+		;
+	if ((to[0] == '\0' && sid[0] == '\0') || words[i] == NULL) {
+		json(c, 400, "{\"error\": \"to or sid, and status (queued, "
+		    "sending, sent, delivered, undelivered, failed, read) are "
+		    "required\"}");
+		return;
+	}
+	number_key(to, want, sizeof(want));
+	for (i = 0; i < nsms; i++) {
+		m = &smss[i];
+		number_key(m->to, key, sizeof(key));
+		if ((to[0] != '\0' && strcmp(key, want)) ||
+		    (sid[0] != '\0' && strcmp(m->sid, sid)))
+			continue;
+		matched++;
+		if (m->zenziva && zenziva_callback[0] != '\0') {
+			zenziva_report(m, status);
+			reported++;
+		} else if (!m->zenziva && m->callback > 0) {
+			twilio_report(m, status);
+			reported++;
+		}
+	}
+	sms_reports += reported;
+	if (matched == 0) {
+		json(c, 404, "{\"error\": \"no such message\"}");
+		return;
+	}
+	snprintf(out, sizeof(out), "{\"ok\": true, \"matched\": %d, "
+	    "\"reported\": %d}", matched, reported);
+	json(c, 200, out);
+}
+
+/*
+ * POST /_control/zenziva/callback?token=T, the URL as the body: where
+ * Zenziva-style reports go and the X-Callback-Token they carry.
+ */
+static void
+zenziva_setup(struct conn *c, const char *query, const char *body)
+{
+	char	token[128];
+
+	if (fget(query, "token", token, sizeof(token)) == -1 ||
+	    token[0] == '\0' || strncmp(body, "http://", 7)) {
+		json(c, 400, "{\"error\": \"token=T and an http:// URL as the "
+		    "body are required\"}");
+		return;
+	}
+	snprintf(zenziva_token, sizeof(zenziva_token), "%s", token);
+	snprintf(zenziva_callback, sizeof(zenziva_callback), "%.*s",
+	    (int)strcspn(body, " \r\n"), body);
+	json(c, 200, "{\"ok\": true}");
 }
 
 /*
@@ -1017,8 +1255,17 @@ control(struct conn *c, const char *m, const char *path, const char *query,
 	}
 	if (!strcmp(path, "/_control/sms")) {
 		snprintf(out, sizeof(out), "{\"accepted\": %d, "
-		    "\"duplicates\": %d}", nsms, sms_dups);
+		    "\"duplicates\": %d, \"reported\": %d}", nsms, sms_dups,
+		    sms_reports);
 		json(c, 200, out);
+		return;
+	}
+	if (!strcmp(path, "/_control/sms/report")) {
+		sms_report(c, query);
+		return;
+	}
+	if (!strcmp(path, "/_control/zenziva/callback")) {
+		zenziva_setup(c, query, body);
 		return;
 	}
 	if (!strcmp(path, "/_control/payments")) {

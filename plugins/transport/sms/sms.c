@@ -96,8 +96,8 @@ sms_init(const struct hs_host *host, void **pctx)
 		    "zenziva");
 		goto bad;
 	}
-	if (strncmp(s->base_url, "http://", 7) &&
-	    strncmp(s->base_url, "https://", 8)) {
+	if (s->base_url == NULL || (strncmp(s->base_url, "http://", 7) &&
+	    strncmp(s->base_url, "https://", 8))) {
 		host->log(host->hctx, HS_LOG_ERR, "base_url must be http(s)");
 		goto bad;
 	}
@@ -226,9 +226,12 @@ sent(void *arg, const struct hs_http_resp *resp)
 			d.result = HS_E_INVALID;
 		}
 	}
-	if (d.result != HS_OK)
+	if (d.result != HS_OK) {
+		/* A refused message has no provider id to be matched by. */
+		d.provider_ref[0] = '\0';
 		snprintf(d.detail, sizeof(d.detail), "HTTP %d %s",
 		    resp->status, resp->error_text ? resp->error_text : "");
+	}
 	c->done(c->arg, &d);
 	c->sms->host->free(c->sms->host->hctx, c);
 }
@@ -322,43 +325,61 @@ form_get(const char *b, size_t n, const char *name, char *out, size_t len)
 	return (-1);
 }
 
+struct param {
+	char	name[64];
+	char	value[1024];
+};
+
+/* Twilio sorts the parameters by name (then value, for repeats). */
 static int
 cmp_param(const void *a, const void *b)
 {
-	return (strcmp(*(char *const *)a, *(char *const *)b));
+	const struct param	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return (c);
+	return (strcmp(x->value, y->value));
 }
 
-/* Twilio's signature: URL + sorted "namevalue" of every parameter. */
+/*
+ * Twilio's signature: base64(HMAC-SHA1(auth_token, status_url followed by
+ * every POST parameter, sorted by name, as name then value, both
+ * URL-decoded)).  More parameters than we keep: refused, never guessed.
+ */
 static int
 twilio_valid(const struct sms *s, const char *b, size_t n, const char *sig)
 {
-	char		 copy[4096], *params[PARAMS_MAX], *p, *eq;
-	char		 data[8192], dec[1024];
-	unsigned char	 mac[20], enc[64];
-	unsigned int	 maclen = sizeof(mac);
-	size_t		 np = 0, off, i;
+	struct param		 params[PARAMS_MAX];
+	char			 copy[4096], *p, *eq, tmp[1200];
+	char			 data[8192];
+	unsigned char		 mac[20], enc[64];
+	unsigned int		 maclen = sizeof(mac);
+	size_t			 np = 0, off, i;
 
 	if (sig == NULL || s->status_url == NULL || n >= sizeof(copy))
 		return (0);
 	memcpy(copy, b, n);
 	copy[n] = '\0';
-	for (p = strtok(copy, "&"); p != NULL && np < PARAMS_MAX;
-	    p = strtok(NULL, "&"))
-		params[np++] = p;
+	for (p = strtok(copy, "&"); p != NULL; p = strtok(NULL, "&")) {
+		if (np == PARAMS_MAX || (eq = strchr(p, '=')) == NULL)
+			return (0);
+		*eq = '\0';
+		snprintf(tmp, sizeof(tmp), "v=%s", p);
+		if (form_get(tmp, strlen(tmp), "v", params[np].name,
+		    sizeof(params[np].name)) == -1)
+			return (0);
+		snprintf(tmp, sizeof(tmp), "v=%s", eq + 1);
+		if (form_get(tmp, strlen(tmp), "v", params[np].value,
+		    sizeof(params[np].value)) == -1)
+			params[np].value[0] = '\0';
+		np++;
+	}
 	qsort(params, np, sizeof(params[0]), cmp_param);
 	off = (size_t)snprintf(data, sizeof(data), "%s", s->status_url);
 	for (i = 0; i < np; i++) {
-		char	 tmp[1200];
-
-		if ((eq = strchr(params[i], '=')) == NULL)
-			return (0);
-		*eq = '\0';
-		/* The name as sent, then the value URL-decoded. */
-		snprintf(tmp, sizeof(tmp), "v=%s", eq + 1);
-		if (form_get(tmp, strlen(tmp), "v", dec, sizeof(dec)) == -1)
-			dec[0] = '\0';
 		off += (size_t)snprintf(data + off, sizeof(data) - off, "%s%s",
-		    params[i], dec);
+		    params[i].name, params[i].value);
 		if (off >= sizeof(data))
 			return (0);
 	}
