@@ -25,6 +25,8 @@ done
 # own PostgreSQL (port HS_TEST_PGPORT), logs, and no clean-up of the
 # shared run directory.
 slot=${HS_TEST_SLOT:-}
+# Every server a test starts lives in tests/run/srv-<this suite>-...
+export HS_TEST_SUITE=$$
 logdir=$build/tests/logs${slot:+-$slot}
 mkdir -p "$logdir"
 [ -n "$slot" ] || rm -rf "$build/tests/run"
@@ -60,7 +62,7 @@ run_program() {
 # a sandbox violation or a crash, even if every assertion passed.
 check_server_logs() {
 	local prog=$1 before=$2 dir bad
-	for dir in $(ls -d "$build"/tests/run/srv-* 2>/dev/null | sort); do
+	for dir in $(ls -d "$build"/tests/run/srv-"$HS_TEST_SUITE"-* 2>/dev/null | sort); do
 		grep -qxF "$dir" <<<"$before" && continue
 		[ -f "$dir/kore.log" ] || continue
 		bad=$(grep -E 'ERROR: AddressSanitizer|runtime error:|sandbox violation|LeakSanitizer|DEADLYSIGNAL' "$dir/kore.log" | head -3)
@@ -103,14 +105,14 @@ if [ ${#integ[@]} -gt 0 ]; then
 				$psql -c "DROP DATABASE IF EXISTS hs_test WITH (FORCE)" >/dev/null
 				$psql -c "CREATE DATABASE hs_test OWNER hydrosync TEMPLATE hs_template" >/dev/null
 				export HS_TEST_PGURL="host=$sock port=$pgport dbname=hs_test user=hydrosync"
-				before=$(ls -d "$build"/tests/run/srv-* 2>/dev/null | sort)
+				before=$(ls -d "$build"/tests/run/srv-"$HS_TEST_SUITE"-* 2>/dev/null | sort)
 				run_program "$prog"
 				check_server_logs "$prog" "$before"
 			done
 		fi
 		# A test that failed between starting a server and stopping it
 		# leaves the server running: stop every one still alive.
-		for pidfile in "$build"/tests/run/srv-*/pid; do
+		for pidfile in "$build"/tests/run/srv-"$HS_TEST_SUITE"-*/pid; do
 			[ -f "$pidfile" ] || continue
 			pid=$(cat "$pidfile")
 			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&

@@ -31,6 +31,7 @@ struct meter_body {
 	char	status[8];
 	char	ble_id[9];
 	int	ble_gateway;
+	char	billing[9];
 };
 
 #define F(name, type, member, min, max, req, pat)			\
@@ -52,6 +53,7 @@ static const struct hs_field create_fields[] = {
 	F("install_address", HS_F_STRING, install_address, 0, 300, 0, NULL),
 	F("ble_id", HS_F_STRING, ble_id, 8, 8, 0, "0123456789abcdefABCDEF"),
 	F("ble_gateway", HS_F_BOOL, ble_gateway, 0, 1, 0, NULL),
+	F("billing", HS_F_STRING, billing, 7, 8, 0, "adeiopst"),
 };
 
 static const struct hs_field update_fields[] = {
@@ -62,6 +64,7 @@ static const struct hs_field update_fields[] = {
 	F("status", HS_F_STRING, status, 6, 7, 0, "abcdeiklmorstv"),
 	F("ble_id", HS_F_STRING, ble_id, 8, 8, 0, "0123456789abcdefABCDEF"),
 	F("ble_gateway", HS_F_BOOL, ble_gateway, 0, 1, 0, NULL),
+	F("billing", HS_F_STRING, billing, 7, 8, 0, "adeiopst"),
 };
 
 #define NCREATE	(sizeof(create_fields) / sizeof(create_fields[0]))
@@ -240,6 +243,10 @@ hs_api_meters_create(struct hs_req *r)
 	if (hs_body_parse(r, create_fields, NCREATE, &b, &present) == -1 ||
 	    create_checks(r, &b, present, pan) == -1)
 		return (HS_DONE);
+	if ((present & (1u << 15)) && strcmp(b.billing, "prepaid") &&
+	    strcmp(b.billing, "postpaid"))
+		return (hs_reply_error(r, 422, "invalid_field", "billing must "
+		    "be prepaid or postpaid", "billing"));
 	kore_buf_init(&buf, 512);
 	hs_json_init(&j, &buf);
 	hs_json_object(&j);
@@ -279,6 +286,10 @@ hs_api_meters_update(struct hs_req *r)
 	if (present == 0)
 		return (hs_reply_error(r, 422, "empty_update", "nothing to "
 		    "change", NULL));
+	if ((present & (1u << 7)) && strcmp(b.billing, "prepaid") &&
+	    strcmp(b.billing, "postpaid"))
+		return (hs_reply_error(r, 422, "invalid_field", "billing must "
+		    "be prepaid or postpaid", "billing"));
 	if ((present & (1u << 4)) && strcmp(b.status, "active") &&
 	    strcmp(b.status, "blocked") && strcmp(b.status, "removed"))
 		return (hs_reply_error(r, 422, "invalid_field", "status must be "

@@ -45,8 +45,22 @@ setup(void **state)
 		return (-1);
 	meter = hs_test_sql_long("SELECT id FROM meters WHERE number = "
 	    "'47040000029'");
-	hs_test_sql("UPDATE meters SET billing = 'postpaid' WHERE number = "
-	    "'47040000029'");
+	{
+		struct hs_test_resp	r;
+		char			path[64];
+
+		/* Staff switch the meter to postpaid through the API. */
+		snprintf(path, sizeof(path), "/api/v1/meters/%ld", meter);
+		if (hs_test_call(srv.port, &admin, "PATCH", path, NULL,
+		    "{\"billing\": \"monthly\"}", &r) != 422)
+			return (-1);
+		hs_test_resp_free(&r);
+		if (hs_test_call(srv.port, &admin, "PATCH", path, NULL,
+		    "{\"billing\": \"postpaid\"}", &r) != 200 ||
+		    strstr(r.body, "\"billing\": \"postpaid\"") == NULL)
+			return (-1);
+		hs_test_resp_free(&r);
+	}
 	return (0);
 }
 

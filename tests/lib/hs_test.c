@@ -243,8 +243,10 @@ hs_test_server_start(struct hs_test_server *srv, int workers,
 
 	memset(srv, 0, sizeof(*srv));
 	srv->port = hs_test_free_port();
-	snprintf(srv->dir, sizeof(srv->dir), "%s/%s/tests/run/srv-%d-%d",
-	    hs_test_top(), hs_test_build(), (int)getpid(), seq++);
+	/* srv-<suite>-...: a suite stops only its own servers at its end. */
+	snprintf(srv->dir, sizeof(srv->dir), "%s/%s/tests/run/srv-%s-%d-%d",
+	    hs_test_top(), hs_test_build(), getenv("HS_TEST_SUITE") ?
+	    getenv("HS_TEST_SUITE") : "0", (int)getpid(), seq++);
 	snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", srv->dir);
 	if (system(cmd) != 0)
 		return (-1);

@@ -18,7 +18,7 @@ if [ ! -d tests/web/node_modules/playwright-core ]; then
 	    { echo "not ok 1 - npm ci in tests/web failed"; exit 1; }
 fi
 
-run=$build/tests/run/srv-web-$$
+run=$build/tests/run/srv-${HS_TEST_SUITE:-0}-web-$$
 rm -rf "$run"
 mkdir -p "$run" "$build/screenshots"
 hs="$build/bin/hydrosync"

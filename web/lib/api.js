@@ -8,6 +8,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body && body.error ? body.error.code : "http_" + status;
     this.field = body && body.error ? body.error.field : undefined;
+    this.body = body;	// e.g. a CSV import's report of bad rows
   }
 }
 

@@ -25,7 +25,7 @@ export function chatPanel(live, conversation, me, { zone, label } = {}) {
       dataset: { id: m.id } },
       m.body ? h("span", {}, m.body) : null,
       m.attachment ? h("img", { src: `/api/v1/chat/attachments/${m.attachment}`,
-        alt: t("chat.photo"), style: "max-width:12rem;display:block" }) : null,
+        alt: t("chat.photo"), class: "chat-photo" }) : null,
       h("small", {}, `${m.sender_name || m.sender} · ${dateTime(m.at, zone,
         current())}`));
     seen.set(m.id, el);
