@@ -47,6 +47,7 @@ static int	conf_public_url(struct conf_parse *, char **, int);
 static int	conf_job_lease(struct conf_parse *, char **, int);
 static int	conf_reconcile(struct conf_parse *, char **, int);
 static int	conf_meter_keys(struct conf_parse *, char **, int);
+static int	conf_partner(struct conf_parse *, char **, int);
 static int	conf_plugin(struct conf_parse *, char **, int);
 static int	conf_set(struct conf_parse *, char **, int);
 
@@ -67,6 +68,7 @@ static const struct directive directives[] = {
 	{ "job_lease",		1, 1, conf_job_lease },
 	{ "reconcile_interval", 1, 1, conf_reconcile },
 	{ "meter_key_master",	1, 1, conf_meter_keys },
+	{ "biller_partner",	3, 3, conf_partner },
 	{ "plugin",		3, 3, conf_plugin },
 	{ "set",		3, 3, conf_set },
 	{ NULL,			0, 0, NULL }
@@ -298,6 +300,44 @@ conf_meter_keys(struct conf_parse *p, char **argv, int argc)
 		    "file:PATH or env:VAR"));
 	return (conf_copy(p, "meter_key_master", p->conf->meter_key_master,
 	    sizeof(p->conf->meter_key_master), argv[0]));
+}
+
+/*
+ * biller_partner NAME UTILITY SECRET: a bank or aggregator that pays the
+ * utility's bills host to host, signing with SECRET (at least 32
+ * characters, or file:PATH / env:VAR).
+ */
+static int
+conf_partner(struct conf_parse *p, char **argv, int argc)
+{
+	struct hs_conf_partner	*b;
+	size_t			 i;
+
+	(void)argc;
+	if (p->conf->npartners == HS_CONF_PARTNERS_MAX)
+		return (conf_error(p, "at most %d biller partners",
+		    HS_CONF_PARTNERS_MAX));
+	if (strspn(argv[0], "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+	    strlen(argv[0]) || strlen(argv[0]) >= HS_CONF_NAME_MAX)
+		return (conf_error(p, "biller_partner: the name is lower-case "
+		    "letters, digits, - and _"));
+	for (i = 0; i < p->conf->npartners; i++) {
+		if (!strcmp(p->conf->partners[i].name, argv[0]))
+			return (conf_error(p, "biller_partner %s twice",
+			    argv[0]));
+	}
+	if (strncmp(argv[2], "file:", 5) && strncmp(argv[2], "env:", 4) &&
+	    strlen(argv[2]) < 32)
+		return (conf_error(p, "biller_partner: the secret needs at "
+		    "least 32 characters (or file:PATH, env:VAR)"));
+	b = &p->conf->partners[p->conf->npartners];
+	if (conf_copy(p, "biller_partner", b->name, sizeof(b->name),
+	    argv[0]) == -1 || conf_copy(p, "biller_partner", b->utility,
+	    sizeof(b->utility), argv[1]) == -1 || conf_copy(p,
+	    "biller_partner", b->secret, sizeof(b->secret), argv[2]) == -1)
+		return (-1);
+	p->conf->npartners++;
+	return (0);
 }
 
 static int

@@ -33,6 +33,15 @@ struct hs_conf_plugin {
 	size_t			nsettings;
 };
 
+#define HS_CONF_PARTNERS_MAX	16
+
+/* A bank or PPOB aggregator paying bills host to host (core/bill). */
+struct hs_conf_partner {
+	char			name[HS_CONF_NAME_MAX];
+	char			utility[HS_CONF_NAME_MAX];	/* its code */
+	char			secret[PATH_MAX];	/* or file:/env: */
+};
+
 struct hs_config {
 	char			path[PATH_MAX];	/* the file it came from */
 	char			bind_addr[64];
@@ -52,6 +61,8 @@ struct hs_config {
 	int			job_lease;	/* seconds */
 	int			reconcile_interval;	/* seconds */
 	char			meter_key_master[PATH_MAX];
+	struct hs_conf_partner	partners[HS_CONF_PARTNERS_MAX];
+	size_t			npartners;
 	struct hs_conf_plugin	plugins[HS_CONF_PLUGINS_MAX];
 	size_t			nplugins;
 };

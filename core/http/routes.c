@@ -199,6 +199,17 @@ const struct hs_route hs_routes[] = {
 	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
 	    "One invoice with its lines, customer and utility" },
 
+	/* Banks and aggregators paying bills (core/bill/biller.c), signed */
+	{ "POST", "/api/v1/biller/inquiry", hs_bill_h2h_inquiry, ANYONE, NULL,
+	    "A partner asks what a customer owes (signed; changes nothing)" },
+	{ "POST", "/api/v1/biller/payment", hs_bill_h2h_payment, ANYONE, NULL,
+	    "A partner pays everything a customer owes (signed; idempotent on "
+	    "its reference)" },
+	{ "POST", "/api/v1/biller/reversal", hs_bill_h2h_reversal, ANYONE,
+	    NULL, "A partner reverses a payment on its day (signed)" },
+	{ "POST", "/api/v1/biller/status", hs_bill_h2h_status, ANYONE, NULL,
+	    "A partner asks what became of a payment (signed)" },
+
 	/* Live chat and pushed notices (core/chat) */
 	{ "GET", "/ws", hs_chat_ws, USERS, NULL,
 	    "WebSocket: chat with the utility and pushed notices" },

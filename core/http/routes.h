@@ -54,6 +54,10 @@ int	hs_bill_run(struct hs_req *);
 int	hs_bill_runs_list(struct hs_req *);
 int	hs_bill_invoices_list(struct hs_req *);
 int	hs_bill_invoice_get(struct hs_req *);
+int	hs_bill_h2h_inquiry(struct hs_req *);
+int	hs_bill_h2h_payment(struct hs_req *);
+int	hs_bill_h2h_reversal(struct hs_req *);
+int	hs_bill_h2h_status(struct hs_req *);
 
 /* users.c, apikeys.c, tariffs.c */
 int	hs_api_users_list(struct hs_req *);

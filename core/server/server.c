@@ -28,6 +28,7 @@
 #include "server/fault.h"
 #include "server/server.h"
 #include "notify/notify.h"
+#include "bill/bill.h"
 #include "vend/vend.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -266,6 +267,7 @@ kore_worker_configure(void)
 		    config.meter_key_master);
 	hs_vend_setup(&config);
 	hs_notify_jobs_register();
+	hs_bill_setup();
 	{
 		char	name[96];
 

@@ -290,6 +290,21 @@ test_billing_run(void **state)
 	assert_int_equal(hs_test_sql_long("SELECT total FROM invoices WHERE "
 	    "period = '2026-11-01'"), 28700 + 610);
 
+	/* Each new invoice told its customer, in the run's transaction. */
+	assert_true(hs_test_sql_long("SELECT count(*) FROM outbox o JOIN "
+	    "invoices i ON o.idem_key LIKE 'bill:' || i.id || ':%' WHERE "
+	    "o.kind = 'bill'") >= 2);
+	/* Overdue reminders: one per invoice a week. */
+	assert_int_equal(hs_test_sql_long("SELECT (hs_bill_overdue_notify("
+	    "'2026-12-22') > 0)::int"), 1);
+	assert_int_equal(hs_test_sql_long("SELECT hs_bill_overdue_notify("
+	    "'2026-12-24')"), 0);
+	assert_int_equal(hs_test_sql_long("SELECT (hs_bill_overdue_notify("
+	    "'2026-12-30') > 0)::int"), 1);
+	assert_true(hs_test_sql_long("SELECT count(*) FROM outbox WHERE "
+	    "idem_key LIKE 'overdue:%' AND body LIKE '%lewat jatuh tempo%'") >
+	    0);
+
 	/* A paid invoice is never rewritten; the run says it would differ. */
 	hs_test_sql("UPDATE invoices SET state = 'paid', paid_amount = total "
 	    "WHERE period = '2026-10-01'");
