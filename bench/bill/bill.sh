@@ -71,6 +71,34 @@ invoices=$(psql -U hydrosync hs_bench_bill -c "SELECT count(*) FROM invoices \
     WHERE period = '2026-11-01'")
 dups=$(psql -U hydrosync hs_bench_bill -c "SELECT count(*) FROM (SELECT \
     meter_id FROM invoices GROUP BY meter_id, period HAVING count(*) > 1) x")
+# Bill inquiries from a bank's host: signed, over 16 keep-alive
+# connections, for random customers (each with an invoice now), on a
+# settled database (the runs above leave a checkpoint and autovacuum's
+# work behind, which is not what a bank's inquiry meets on the 5th).
+psql -U postgres hs_bench_bill -c "VACUUM ANALYZE invoices" >/dev/null
+psql -U postgres hs_bench_bill -c "VACUUM ANALYZE outbox" >/dev/null
+psql -U postgres hs_bench_bill -c "CHECKPOINT" >/dev/null
+secret=bench-bank-shared-secret-0000000000000001
+port=$("$build/bin/freeport")
+work=$build/bench/bill
+rm -rf "$work"
+mkdir -p "$work"
+cat >"$work/hydrosync.conf" <<CONF
+bind 127.0.0.1 $port
+workers 2
+database $pgurl
+database_connections 8
+access_log no
+log_format json
+biller_partner bench-bank pdam-tirta $secret
+CONF
+hs_pid=$(HS_PORT= mk/kore.sh "$work/hydrosync.conf" "$work/run" --background)
+trap 'kill $hs_pid 2>/dev/null || true; sleep 1; mk/pg.sh stop "$pgdir" >/dev/null 2>&1 || true' EXIT
+inq_n=${HS_BENCH_INQUIRIES:-40000}
+read -r isent iok ierr isecs ip50 ip99 < <("$build/bin/inquiry-load" "$port" \
+    bench-bank "$secret" "$n" "$inq_n" 16)
+inq_rate=$(awk -v n="$iok" -v s="$isecs" 'BEGIN { printf "%.0f", n / s }')
+
 created=$(sed -n 's/.*"created": \([0-9]*\).*/\1/p' <<<"$commit_report")
 [ "$invoices" = "$n" ] && [ "$dups" = 0 ] ||
     { echo "bill bench: $invoices invoices for $n meters, $dups duplicated" >&2; exit 1; }
@@ -90,5 +118,6 @@ fixed charge and admin fee; one set-based run writes every invoice
 | the same run again (nothing changes) | ${rerun_s} s ($unchanged unchanged) | |
 | preview (computes, writes nothing) | ${preview_s} s | |
 | invoices for the period / duplicates | $invoices / $dups | $n / 0 |
+| bill inquiries (signed, 16 connections, $isent requests) | $inq_rate/s, p50 $ip50 ms, p99 $ip99 ms, $ierr errors | |
 
 MD

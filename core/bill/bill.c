@@ -383,3 +383,133 @@ hs_bill_invoice_get(struct hs_req *r)
 	return (hs_req_query(r, "SELECT hs_api_invoice($1, $2, $3::bigint)", 3,
 	    params));
 }
+
+/* ------------------------------------------- payments, reports, lists */
+
+struct staff_pay_body {
+	char	customer_no[33];
+	int64_t	amount;
+};
+
+static const struct hs_field staff_pay_fields[] = {
+	{ "customer_no", HS_F_STRING, offsetof(struct staff_pay_body,
+	    customer_no), 3, 32, 1, "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ-" },
+	{ "amount", HS_F_INT, offsetof(struct staff_pay_body, amount), 1,
+	    1000000000000LL, 1, NULL },
+};
+
+/*
+ * POST /api/v1/bills/payments (Idempotency-Key): a cashier takes part or
+ * all of what a customer owes; the oldest invoice is paid first.
+ */
+int
+hs_bill_staff_pay(struct hs_req *r)
+{
+	struct staff_pay_body	 b;
+	const char		*params[5], *key;
+	char			 utility[24], amount[24];
+	uint32_t		 present;
+
+	if (r->phase > 0) {
+		if (r->error[0] != '\0' && !strcmp(r->sqlstate, "HS404"))
+			return (hs_reply_error(r, 404, "not_found", "no such "
+			    "customer", "customer_no"));
+		return (result(r, 201));
+	}
+	key = hs_req_header(r, "idempotency-key");
+	if (key == NULL || strlen(key) < 8 || strlen(key) > 64)
+		return (hs_reply_error(r, 422, "invalid_field", "send an "
+		    "Idempotency-Key (8 to 64 characters): a retried payment "
+		    "is then taken once", "Idempotency-Key"));
+	memset(&b, 0, sizeof(b));
+	if (hs_body_parse(r, staff_pay_fields, sizeof(staff_pay_fields) /
+	    sizeof(staff_pay_fields[0]), &b, &present) == -1)
+		return (HS_DONE);
+	snprintf(utility, sizeof(utility), "%lld",
+	    (long long)r->who.utility_id);
+	snprintf(amount, sizeof(amount), "%lld", (long long)b.amount);
+	params[0] = r->who.actor;
+	params[1] = utility;
+	params[2] = b.customer_no;
+	params[3] = key;
+	params[4] = amount;
+	return (hs_req_query(r, "SELECT hs_bill_pay_staff($1, $2, $3, $4, "
+	    "$5::bigint)", 5, params));
+}
+
+int
+hs_bill_payments_list(struct hs_req *r)
+{
+	char		 utility[24], only[24], limit[8], offset[16], cust[24];
+	const char	*params[5];
+
+	if (r->phase > 0)
+		return (result(r, 200));
+	if (hs_api_paging(r, limit, offset) == -1)
+		return (HS_DONE);
+	params[1] = hs_api_scope(r, utility, only);
+	params[0] = utility;
+	params[2] = hs_req_arg(r, "customer_id", cust, sizeof(cust)) == 0 &&
+	    cust[0] && strspn(cust, "0123456789") == strlen(cust) ? cust : NULL;
+	params[3] = limit;
+	params[4] = offset;
+	return (hs_req_query(r, "SELECT hs_api_bill_payments($1, $2::bigint, "
+	    "$3::bigint, $4::integer, $5::integer)", 5, params));
+}
+
+int
+hs_bill_report(struct hs_req *r)
+{
+	char		 utility[24], month[8], period[11];
+	const char	*params[2];
+
+	if (r->phase > 0)
+		return (result(r, 200));
+	if (hs_req_arg(r, "period", month, sizeof(month)) == -1 ||
+	    period_arg(month, period) == -1)
+		return (hs_reply_error(r, 422, "invalid_argument", "period is a "
+		    "month, YYYY-MM", "period"));
+	snprintf(utility, sizeof(utility), "%lld",
+	    (long long)r->who.utility_id);
+	params[0] = utility;
+	params[1] = period;
+	return (hs_req_query(r, "SELECT hs_api_billing_report($1, $2::date)",
+	    2, params));
+}
+
+int
+hs_bill_disconnections(struct hs_req *r)
+{
+	char		 utility[24], days[8];
+	const char	*params[2];
+
+	if (r->phase > 0)
+		return (result(r, 200));
+	if (hs_req_arg(r, "days", days, sizeof(days)) == -1)
+		snprintf(days, sizeof(days), "30");
+	if (days[0] == '\0' || strspn(days, "0123456789") != strlen(days) ||
+	    atoi(days) > 3650)
+		return (hs_reply_error(r, 422, "invalid_argument", "days is a "
+		    "number of days past due, 0 to 3650", "days"));
+	snprintf(utility, sizeof(utility), "%lld",
+	    (long long)r->who.utility_id);
+	params[0] = utility;
+	params[1] = days;
+	return (hs_req_query(r, "SELECT hs_api_disconnections($1, "
+	    "$2::integer)", 2, params));
+}
+
+int
+hs_bill_reconnections(struct hs_req *r)
+{
+	char		 utility[24];
+	const char	*params[1];
+
+	if (r->phase > 0)
+		return (result(r, 200));
+	snprintf(utility, sizeof(utility), "%lld",
+	    (long long)r->who.utility_id);
+	params[0] = utility;
+	return (hs_req_query(r, "SELECT hs_api_reconnections($1)", 1, params));
+}

@@ -199,6 +199,25 @@ const struct hs_route hs_routes[] = {
 	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
 	    "One invoice with its lines, customer and utility" },
 
+	{ "POST", "/api/v1/bills/payments", hs_bill_staff_pay, COUNTER, NULL,
+	    "Take a bill payment at the counter (Idempotency-Key; any part "
+	    "of what is owed, oldest invoice first)" },
+	{ "GET", "/api/v1/bills/payments", hs_bill_payments_list,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
+	    "Bill payments, newest first", "customer_id,limit,offset,format" },
+	{ "GET", "/api/v1/reports/billing", hs_bill_report,
+	    OFFICE | INTEG, "reports:read",
+	    "Billed against collected for a month, per tariff and customer "
+	    "group (?format=csv)", "period,format" },
+	{ "GET", "/api/v1/billing/disconnections", hs_bill_disconnections,
+	    OFFICE | HS_ROLE_TECHNICIAN, NULL,
+	    "Meters to disconnect: unpaid at least ?days past due (30)",
+	    "days,format" },
+	{ "GET", "/api/v1/billing/reconnections", hs_bill_reconnections,
+	    OFFICE | HS_ROLE_TECHNICIAN, NULL,
+	    "Disconnected meters that owe nothing past due any more",
+	    "format" },
+
 	/* Banks and aggregators paying bills (core/bill/biller.c), signed */
 	{ "POST", "/api/v1/biller/inquiry", hs_bill_h2h_inquiry, ANYONE, NULL,
 	    "A partner asks what a customer owes (signed; changes nothing)" },

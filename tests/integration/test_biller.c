@@ -247,6 +247,81 @@ test_no_reversal_later(void **state)
 	hs_test_resp_free(&r);
 }
 
+/* The counter, the report and the field team's lists. */
+static void
+test_counter_and_lists(void **state)
+{
+	struct hs_test_caller	kasir = { "kasir@tirta.demo", NULL, "", "" };
+	struct hs_test_caller	admin = { "admin@tirta.demo", NULL, "", "" };
+	struct hs_test_resp	r;
+	char			body[128];
+	long			dec;
+
+	(void)state;
+	assert_int_equal(hs_test_login(srv.port, &kasir, HS_TEST_PASSWORD),
+	    200);
+	assert_int_equal(hs_test_login(srv.port, &admin, HS_TEST_PASSWORD),
+	    200);
+	/* December's bill, long past due for the test. */
+	hs_test_sql("SELECT hs_reading_submit('tech', m.utility_id, m.id, "
+	    "'2026-12-01', 140000, 'technician', now(), 'h2h-dec', NULL, NULL, "
+	    "NULL) FROM meters m WHERE m.number = '47040000029'");
+	hs_test_sql("SELECT hs_billing_run('admin', id, '2026-12-01', false, "
+	    "20) FROM utilities WHERE code = 'pdam-tirta'");
+	dec = hs_test_sql_long("SELECT total FROM invoices WHERE period = "
+	    "'2026-12-01'");
+	hs_test_sql("UPDATE invoices SET due_date = current_date - 40 WHERE "
+	    "period = '2026-12-01'");
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/billing/disconnections?days=30", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "47040000029"));
+	hs_test_resp_free(&r);
+
+	/* Part at the counter: the key makes a retry pay once. */
+	snprintf(body, sizeof(body), "{\"customer_no\": \"1002\", "
+	    "\"amount\": 1000}");
+	assert_int_equal(hs_test_call(srv.port, &kasir, "POST",
+	    "/api/v1/bills/payments", NULL, body, &r), 422);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &kasir, "POST",
+	    "/api/v1/bills/payments", "Idempotency-Key: kasir-0001-abcd\r\n",
+	    body, &r), 201);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &kasir, "POST",
+	    "/api/v1/bills/payments", "Idempotency-Key: kasir-0001-abcd\r\n",
+	    body, &r), 201);
+	assert_non_null(strstr(r.body, "\"replayed\": true"));
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT paid_amount FROM invoices "
+	    "WHERE period = '2026-12-01' AND state = 'partial'"), 1000);
+	/* The rest: off the disconnection list; blocked, it is to reconnect. */
+	snprintf(body, sizeof(body), "{\"customer_no\": \"1002\", "
+	    "\"amount\": %ld}", dec - 1000);
+	assert_int_equal(hs_test_call(srv.port, &kasir, "POST",
+	    "/api/v1/bills/payments", "Idempotency-Key: kasir-0002-abcd\r\n",
+	    body, &r), 201);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/billing/disconnections?days=30", NULL, NULL, &r), 200);
+	assert_null(strstr(r.body, "47040000029"));
+	hs_test_resp_free(&r);
+	hs_test_sql("UPDATE meters SET status = 'blocked' WHERE number = "
+	    "'47040000029'");
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/billing/reconnections", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "47040000029"));
+	hs_test_resp_free(&r);
+	/* Billed against collected. */
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/reports/billing?period=2026-12", NULL, NULL, &r), 200);
+	assert_int_equal(hs_test_json_long(r.body, "billed"), dec);
+	assert_int_equal(hs_test_json_long(r.body, "collected"), dec);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &kasir, "GET",
+	    "/api/v1/reports/billing?period=2026-12", NULL, NULL, &r), 403);
+	hs_test_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -255,6 +330,7 @@ main(void)
 		cmocka_unit_test(test_inquiry_payment_reversal),
 		cmocka_unit_test(test_reversal_after_timeout),
 		cmocka_unit_test(test_no_reversal_later),
+		cmocka_unit_test(test_counter_and_lists),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

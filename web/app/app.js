@@ -11,6 +11,7 @@ import { historyView } from "./history.js";
 import { settingsView } from "./settings.js";
 import { chatView } from "./chat.js";
 import { meterView } from "./meter.js";
+import { billsView } from "./bills.js";
 
 const view = document.getElementById("view");
 const tabs = document.getElementById("tabs");
@@ -23,6 +24,7 @@ const ROUTES = [
   ["history", /^history$/, historyView],
   ["chat", /^chat$/, chatView],
   ["settings", /^settings$/, settingsView],
+  ["bills", /^bills$/, billsView],
   ["home", /^meter\/(\d+)(?:\?purchase=(\d+))?$/, meterView],
 ];
 
@@ -50,7 +52,7 @@ function startLive() {
 }
 
 function menu(active) {
-  clear(tabs, ["home", "buy", "history", "chat", "settings"].map((k) =>
+  clear(tabs, ["home", "buy", "history", "bills", "chat", "settings"].map((k) =>
     h("button", { type: "button", "aria-current": k === active ? "page" :
       undefined, onclick: () => go(k === "home" ? "" : k) }, t("nav." + k))));
   tabs.classList.remove("hidden");
