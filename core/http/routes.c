@@ -218,6 +218,12 @@ const struct hs_route hs_routes[] = {
 	    "Disconnected meters that owe nothing past due any more",
 	    "format" },
 
+	{ "POST", "/api/v1/bills/orders", hs_bill_order_create,
+	    HS_ROLE_CUSTOMER, NULL, "Pay everything owed through an online "
+	    "payment provider (Idempotency-Key)" },
+	{ "GET", "/api/v1/bills/orders/{id}", hs_bill_order_get,
+	    STAFF | HS_ROLE_CUSTOMER, NULL, "A bill order and its state" },
+
 	/* Banks and aggregators paying bills (core/bill/biller.c), signed */
 	{ "POST", "/api/v1/biller/inquiry", hs_bill_h2h_inquiry, ANYONE, NULL,
 	    "A partner asks what a customer owes (signed; changes nothing)" },

@@ -55,6 +55,8 @@ int	hs_bill_runs_list(struct hs_req *);
 int	hs_bill_invoices_list(struct hs_req *);
 int	hs_bill_invoice_get(struct hs_req *);
 int	hs_bill_staff_pay(struct hs_req *);
+int	hs_bill_order_create(struct hs_req *);
+int	hs_bill_order_get(struct hs_req *);
 int	hs_bill_payments_list(struct hs_req *);
 int	hs_bill_report(struct hs_req *);
 int	hs_bill_disconnections(struct hs_req *);

@@ -1,5 +1,5 @@
 // A postpaid customer's bills in the app: what is owed, each month, the
-// payments, and the printable invoice.
+// printable invoice, and paying it online with the sandbox provider.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { launch, open, signIn, shot, assertLocal, sql } from "./lib.mjs";
@@ -44,6 +44,21 @@ test("a customer sees their bill and prints it", async () => {
   await print.getByText("Denda keterlambatan").waitFor({ state: "detached" })
     .catch(() => {});
   await shot(print, "app-invoice");
+  await print.close();
+
+  // Paid online: the provider's page in its own tab, the bill then paid.
+  const [pay] = await Promise.all([
+    page.context().waitForEvent("page"),
+    page.getByRole("button", { name: "Bayar sekarang" }).click(),
+  ]);
+  await pay.waitForLoadState();
+  await pay.getByRole("button", { name: "Bayar" }).click();
+  await pay.close();
+  await page.getByText("Semua tagihan sudah lunas.").waitFor({
+    timeout: 20000 });
+  assert.equal(sql(`SELECT state FROM invoices i JOIN meters m ON
+    m.id = i.meter_id WHERE m.number = '47040000136'`), "paid");
+  await shot(page, "app-bills-paid");
   assertLocal(page);
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
