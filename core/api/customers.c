@@ -22,6 +22,7 @@ struct customer_body {
 	char	email[255];
 	char	group[33];
 	char	status[9];
+	char	area[65];
 };
 
 static const struct hs_field customer_fields[] = {
@@ -39,6 +40,8 @@ static const struct hs_field customer_fields[] = {
 	    0, NUMCHARS "._" },
 	{ "status", HS_F_STRING, offsetof(struct customer_body, status), 6, 8,
 	    0, "acdeintv" },
+	{ "area", HS_F_STRING, offsetof(struct customer_body, area), 0, 64,
+	    0, NULL },
 };
 #define NFIELDS	(sizeof(customer_fields) / sizeof(customer_fields[0]))
 
@@ -58,6 +61,7 @@ body_json(struct kore_buf *buf, const struct customer_body *b,
 	values[4] = b->email;
 	values[5] = b->group;
 	values[6] = b->status;
+	values[7] = b->area;
 	hs_json_init(&j, buf);
 	hs_json_object(&j);
 	for (i = first; i < NFIELDS; i++) {
@@ -178,7 +182,13 @@ static const struct hs_field customer_update_fields[] = {
 	    0, NUMCHARS "._" },
 	{ "status", HS_F_STRING, offsetof(struct customer_body, status), 6, 8,
 	    0, "acdeintv" },
+	{ "area", HS_F_STRING, offsetof(struct customer_body, area), 0, 64,
+	    0, NULL },
 };
+
+/* body_json indexes both tables alike: they must stay the same length. */
+_Static_assert(sizeof(customer_update_fields) == sizeof(customer_fields),
+    "customer field tables differ");
 
 int
 hs_api_customers_update(struct hs_req *r)

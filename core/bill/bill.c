@@ -513,3 +513,21 @@ hs_bill_reconnections(struct hs_req *r)
 	params[0] = utility;
 	return (hs_req_query(r, "SELECT hs_api_reconnections($1)", 1, params));
 }
+
+/* GET /api/v1/bills/payments/{id}: one payment, for its receipt. */
+int
+hs_bill_payment_get(struct hs_req *r)
+{
+	char		 utility[24], only[24], id[24];
+	const char	*params[3];
+
+	if (r->phase > 0)
+		return (result(r, 200));
+	if (hs_api_id(r, 0, id) == -1)
+		return (HS_DONE);
+	params[2] = hs_api_scope(r, utility, only);
+	params[0] = utility;
+	params[1] = id;
+	return (hs_req_query(r, "SELECT hs_api_bill_payment($1, $2, "
+	    "$3::bigint)", 3, params));
+}

@@ -205,6 +205,9 @@ const struct hs_route hs_routes[] = {
 	{ "GET", "/api/v1/bills/payments", hs_bill_payments_list,
 	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
 	    "Bill payments, newest first", "customer_id,limit,offset,format" },
+	{ "GET", "/api/v1/bills/payments/{id}", hs_bill_payment_get,
+	    STAFF | HS_ROLE_CUSTOMER | INTEG, "bills:read",
+	    "One bill payment with the invoices it paid (for its receipt)" },
 	{ "GET", "/api/v1/reports/billing", hs_bill_report,
 	    OFFICE | INTEG, "reports:read",
 	    "Billed against collected for a month, per tariff and customer "

@@ -58,6 +58,7 @@ int	hs_bill_staff_pay(struct hs_req *);
 int	hs_bill_order_create(struct hs_req *);
 int	hs_bill_order_get(struct hs_req *);
 int	hs_bill_payments_list(struct hs_req *);
+int	hs_bill_payment_get(struct hs_req *);
 int	hs_bill_report(struct hs_req *);
 int	hs_bill_disconnections(struct hs_req *);
 int	hs_bill_reconnections(struct hs_req *);

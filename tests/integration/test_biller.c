@@ -311,9 +311,16 @@ test_counter_and_lists(void **state)
 	    "/api/v1/billing/reconnections", NULL, NULL, &r), 200);
 	assert_non_null(strstr(r.body, "47040000029"));
 	hs_test_resp_free(&r);
-	/* Billed against collected. */
+	/* Billed against collected, also per service area. */
+	snprintf(body, sizeof(body), "/api/v1/customers/%ld",
+	    hs_test_sql_long("SELECT id FROM customers WHERE number = '1002'"));
+	assert_int_equal(hs_test_call(srv.port, &admin, "PATCH", body, NULL,
+	    "{\"area\": \"Karanganyar Utara\"}", &r), 200);
+	hs_test_resp_free(&r);
 	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
 	    "/api/v1/reports/billing?period=2026-12", NULL, NULL, &r), 200);
+	assert_non_null(strstr(r.body, "\"by\": \"area\", \"group\": "
+	    "\"Karanganyar Utara\""));
 	assert_int_equal(hs_test_json_long(r.body, "billed"), dec);
 	assert_int_equal(hs_test_json_long(r.body, "collected"), dec);
 	hs_test_resp_free(&r);

@@ -59,6 +59,13 @@ test("a customer sees their bill and prints it", async () => {
   assert.equal(sql(`SELECT state FROM invoices i JOIN meters m ON
     m.id = i.meter_id WHERE m.number = '47040000136'`), "paid");
   await shot(page, "app-bills-paid");
+  const [receipt] = await Promise.all([
+    page.context().waitForEvent("page"),
+    page.getByRole("link", { name: "Bukti pembayaran" }).first().click(),
+  ]);
+  await receipt.getByText("Terima kasih, pembayaran diterima.").waitFor();
+  await shot(receipt, "app-bill-receipt");
+  await receipt.close();
   assertLocal(page);
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();

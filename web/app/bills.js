@@ -74,5 +74,8 @@ export async function billsView(view, params, ctx) {
     (pays.items || []).length ? h("ul", {}, pays.items.map((p) => h("li", {},
       `${dateTime(p.paid_at, zone, current())} · ${rupiah(p.amount)} · ` +
       `${p.partner} ${p.reference}` + (p.state === "reversed" ?
-        ` · ${t("bills.reversed")}` : "")))) : h("p", {}, t("none")));
+        ` · ${t("bills.reversed")}` : "") + " · ",
+      h("a", { href: `/app/receipt.html?id=${p.payment_id}`,
+        target: "_blank" }, t("bills.receipt"))))) :
+      h("p", {}, t("none")));
 }

@@ -1,12 +1,13 @@
 // The app shell offline: pages and scripts from the cache first (then
 // refreshed in the background), the API and the live socket always from
 // the network.  A new version takes over at the next start.
-const CACHE = "hydrosync-app-v2";
+const CACHE = "hydrosync-app-v3";
 const SHELL = [
   "/app/", "/app/index.html", "/app/app.js", "/app/home.js", "/app/buy.js",
   "/app/history.js", "/app/settings.js", "/app/chat.js", "/app/meter.js",
   "/app/strings.js", "/app/bills.js", "/app/invoice.html", "/app/invoice.js",
-  "/app/print.css", "/app/manifest.webmanifest", "/app/icon.svg",
+  "/app/print.css", "/app/receipt.html", "/app/receipt.js",
+  "/app/manifest.webmanifest", "/app/icon.svg",
   "/style.css", "/lib/api.js", "/lib/i18n.js", "/lib/format.js",
   "/lib/ui.js", "/lib/live.js", "/lib/ble.js",
 ];

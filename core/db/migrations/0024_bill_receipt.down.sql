@@ -1,0 +1,1 @@
+DROP FUNCTION hs_api_bill_payment(bigint, bigint, bigint);
