@@ -1,13 +1,16 @@
 // The staff console: sign-in, the menu each role sees, routing by hash
 // (#/customers?q=siti&offset=20, so the back button and a reload keep the
 // place), and the live connection for the chat inbox.  The structure
-// follows the customer app (web/app/app.js).
+// follows the customer app (web/app/app.js).  A technician's readings
+// queue is started at sign-in, and the console's files are kept by a
+// service worker (sw.js), so readings can be taken without a network,
+// even after a reload.
 import * as api from "/lib/api.js";
 import { t, current, setLang } from "/lib/i18n.js";
 import { h, clear, field } from "/lib/ui.js";
 import { Live } from "/lib/live.js";
 import "./strings.js";
-import { isStaff, screensFor, mayOpen } from "./roles.js";
+import { isStaff, screensFor, mayOpen, can } from "./roles.js";
 import { dashboardView } from "./dashboard.js";
 import { customersView, customerView } from "./customers.js";
 import { metersView, meterView } from "./meters.js";
@@ -19,25 +22,42 @@ import { counterView } from "./counter.js";
 import { inboxView } from "./inbox.js";
 import { notificationsView } from "./notifications.js";
 import { auditView } from "./audit.js";
+import { readingsView } from "./readings.js";
+import { reviewView } from "./review.js";
+import { billingView } from "./billing.js";
+import { invoicesView, invoiceView } from "./invoices.js";
+import { billCounterView } from "./billcounter.js";
+import { billingReportView, fieldView } from "./billreport.js";
+import { startQueue, stopQueue } from "./readqueue.js";
 
 const view = document.getElementById("view");
 const tabs = document.getElementById("tabs");
 const ctx = { user: null, live: null, cleanup: null, query: null };
 
-// [menu entry, path pattern, view]; the entry also decides who may open it.
+// [menu entry, path pattern, view, action]; the entry, and the action
+// when there is one (roles.js), decide who may open it.  A screen reached
+// from two menu entries lists both: the first the role has is lit.
 const ROUTES = [
   ["dashboard", /^$/, dashboardView],
   ["customers", /^customers$/, customersView],
   ["customers", /^customers\/(new|\d+)$/, customerView],
   ["meters", /^meters$/, metersView],
   ["meters", /^meters\/(new|\d+)$/, meterView],
+  ["meters", /^readings$/, readingsView, "readings.write"],
+  ["meters", /^readings\/review$/, reviewView, "readings.review"],
+  [["payments", "meters"], /^field$/, fieldView, "field.lists"],
   ["tariffs", /^tariffs$/, tariffsView],
   ["tariffs", /^tariffs\/(new|\d+)$/, tariffView],
   ["counter", /^counter$/, counterView],
+  [["counter", "payments"], /^counter\/bills$/, billCounterView, "bills.pay"],
   ["payments", /^purchases$/, purchasesView],
   ["payments", /^purchases\/(\d+)$/, purchaseView],
   ["payments", /^reconciliation$/, reconciliationView],
   ["payments", /^settlement$/, settlementView],
+  ["payments", /^invoices$/, invoicesView, "invoices.read"],
+  ["payments", /^invoices\/(\d+)$/, invoiceView, "invoices.read"],
+  ["payments", /^billing$/, billingView, "billing.read"],
+  ["payments", /^billing\/report$/, billingReportView, "billing.report"],
   ["chat", /^chat(?:\/(\d+))?$/, inboxView],
   ["notifications", /^notifications$/, notificationsView],
   ["users", /^users$/, usersView],
@@ -94,11 +114,13 @@ async function route() {
   if (!ctx.user) return loginView();
   const { path, query } = parseHash();
   ctx.query = query;
-  for (const [screen, re, fn] of ROUTES) {
+  for (const [entries, re, fn, action] of ROUTES) {
     const m = path.match(re);
     if (!m) continue;
+    const all = [].concat(entries);
+    const screen = all.find((e) => mayOpen(ctx.user, e)) || all[0];
     menu(screen);
-    if (!mayOpen(ctx.user, screen)) {
+    if (!mayOpen(ctx.user, screen) || (action && !can(ctx.user, action))) {
       clear(view, h("h1", {}, t("a.forbidden")),
         h("p", { role: "alert" }, t("a.forbidden_text")));
       view.focus();
@@ -116,7 +138,8 @@ async function route() {
       if (gen !== routeGen) return;
       if (e.status === 401) { ctx.user = null; return loginView(); }
       clear(view, h("h1", {}, t("nav." + screen)),
-        h("p", { class: "bad", role: "alert" }, `${t("error")}: ${e.message}`));
+        h("p", { class: "bad", role: "alert" }, navigator.onLine ?
+          `${t("error")}: ${e.message}` : t("a.offline_page")));
     }
     const first = view.querySelector("[data-autofocus]");
     (first || view).focus();
@@ -196,15 +219,38 @@ function paintUnread() {
   el.classList.toggle("hidden", n === 0);
 }
 
+// The account last signed in here, for a start without a network (the
+// readings queue works offline; the server checks the session again
+// before anything is sent).
+const ME = "hs.admin.me";
+
+function rememberMe(user) {
+  try {
+    localStorage.setItem(ME, JSON.stringify({ id: user.id, role: user.role,
+      name: user.name, email: user.email, timezone: user.timezone,
+      utility_name: user.utility_name }));
+  } catch { /* only the offline start needs it */ }
+}
+
+function remembered() {
+  try { return JSON.parse(localStorage.getItem(ME)); } catch { return null; }
+}
+
 async function signedIn(user) {
   ctx.user = user;
+  if (!ctx.offline) rememberMe(user);
+  if (can(user, "readings.write")) startQueue(user, { offline: ctx.offline });
+  // Without a network a technician starts where the work can go on.
+  if (ctx.offline && can(user, "readings.write") &&
+      parseHash().path === "")
+    history.replaceState(null, "", "#/readings");
   ctx.zone = user.timezone || "Asia/Jakarta";
   const who = document.getElementById("who");
   who.textContent = `${user.name || user.email} · ${t("role." + user.role)}` +
     (user.utility_name ? ` · ${user.utility_name}` : "");
   who.classList.remove("hidden");
   document.getElementById("logout").classList.remove("hidden");
-  if (!ctx.live && mayOpen(user, "chat")) startLive();
+  if (!ctx.live && !ctx.offline && mayOpen(user, "chat")) startLive();
   await route();
 }
 
@@ -224,7 +270,11 @@ async function start() {
     if (ctx.live) { ctx.live.close(); ctx.live = null; }
     ctx.unread = 0;
     if (ctx.cleanup) { ctx.cleanup(); ctx.cleanup = null; }
+    // Readings not yet sent stay on the device for the next sign-in.
+    stopQueue();
+    localStorage.removeItem(ME);
     ctx.user = null;
+    ctx.offline = false;
     loginView();
   });
   const net = document.getElementById("net");
@@ -235,6 +285,22 @@ async function start() {
   addEventListener("online", online);
   addEventListener("offline", online);
   online();
+  // Started without a network: once back, is the session still valid?
+  addEventListener("online", async () => {
+    if (!ctx.offline || !ctx.user) return;
+    try {
+      const u = await api.me();
+      ctx.offline = false;
+      if (!u) {
+        stopQueue();
+        ctx.user = null;
+        loginView();
+      } else if (!ctx.live && mayOpen(u, "chat")) startLive();
+    } catch { /* still unreachable: try at the next "online" */ }
+  });
+  if ("serviceWorker" in navigator && navigator.onLine)
+    navigator.serviceWorker.register("/admin/sw.js", { scope: "/admin/" })
+      .catch(() => { /* the console works without it, online */ });
   addEventListener("hashchange", route);
   // The skip link must not touch the hash: that is the router's.
   document.getElementById("skip").addEventListener("click", (ev) => {
@@ -243,8 +309,23 @@ async function start() {
   });
   document.getElementById("logout").textContent = t("logout");
   document.getElementById("skip").textContent = t("a.skip");
+  // Without a network the server cannot be asked who is signed in: the
+  // account last signed in here carries on (nothing reaches the server
+  // before the session is checked again).
   let user = null;
-  try { user = await api.me(); } catch { user = null; }
+  const mine = remembered();
+  if (!navigator.onLine && mine) {
+    user = mine;
+    ctx.offline = true;
+  } else {
+    try { user = await api.me(); } catch (e) {
+      if (!(e instanceof api.ApiError) && mine) {
+        user = mine;
+        ctx.offline = true;
+      }
+    }
+    if (user === null) localStorage.removeItem(ME);
+  }
   if (isStaff(user)) await signedIn(user);
   else loginView();
 }

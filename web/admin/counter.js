@@ -11,6 +11,7 @@ import { rupiah } from "/lib/format.js";
 import { labelled, input, alertLine, showError, clearErrors, busy }
   from "./form.js";
 import { quoteTable, tokenCard } from "./purchases.js";
+import { counterNav } from "./billkit.js";
 
 const PRESETS = [20000, 50000, 100000, 200000];
 const WAIT_MS = 60000;
@@ -49,7 +50,7 @@ export async function counterView(view, params, ctx) {
   const cash = (providers.items || []).find((p) => p.counter);
   let stopped = false;
   if (!cash) {
-    clear(view, h("h1", {}, t("nav.counter")),
+    clear(view, h("h1", {}, t("nav.counter")), counterNav("counter", ctx.user),
       h("p", { class: "bad", role: "alert" }, t("ctr.no_provider")));
     return null;
   }
@@ -176,7 +177,7 @@ export async function counterView(view, params, ctx) {
     (p.token ? receipt : again).focus();
   }
 
-  clear(view, h("h1", {}, t("nav.counter")),
+  clear(view, h("h1", {}, t("nav.counter")), counterNav("counter", ctx.user),
     h("p", { class: "muted" }, t("ctr.via", { label: cash.label })),
     findForm, meterBox, sellForm, result);
   number.dataset.autofocus = "";

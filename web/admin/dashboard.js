@@ -5,7 +5,8 @@ import * as api from "/lib/api.js";
 import { t, current } from "/lib/i18n.js";
 import { h, clear } from "/lib/ui.js";
 import { rupiah, volume, days, date, dateTime } from "/lib/format.js";
-import { mayOpen } from "./roles.js";
+import { mayOpen, can } from "./roles.js";
+import { readingQueue } from "./readqueue.js";
 import { dataTable } from "./table.js";
 import { dayChart } from "./chart.js";
 
@@ -67,14 +68,39 @@ function lowCredit(items, svc, ctx) {
       ] }));
 }
 
+// Shortcuts to the billing work a role does: reading meters (and what
+// still waits on this device), the readings held for review, the bill
+// counter.
+async function tasks(u) {
+  const items = [];
+  if (can(u, "readings.write")) {
+    const q = readingQueue();
+    const n = q ? q.waiting() : 0;
+    items.push(h("a", { class: "button", href: "#/readings" },
+      t("dash.read_meters")));
+    if (n) items.push(h("a", { class: "warn", href: "#/readings" },
+      t("dash.to_send", { n })));
+  }
+  if (can(u, "readings.review")) {
+    const r = await api.get("/api/v1/readings?state=flagged&limit=1")
+      .catch(() => null);
+    if (r && r.total) items.push(h("a", { class: "button secondary",
+      href: "#/readings/review" }, t("dash.to_review", { n: r.total })));
+  }
+  if (can(u, "bills.pay")) items.push(h("a", { class: "button secondary",
+    href: "#/counter/bills" }, t("dash.bill_counter")));
+  return items.length ? h("nav", { class: "tasks actions",
+    "aria-label": t("dash.tasks") }, items) : null;
+}
+
 export async function dashboardView(view, params, ctx) {
   const d = await api.get("/api/v1/dashboard");
   const zone = ctx.zone = d.timezone || ctx.zone;
   const u = ctx.user;
   const low = d.low_credit || [];
-  const svc = await services(low);
+  const [svc, todo] = await Promise.all([services(low), tasks(u)]);
   clear(view,
-    h("h1", {}, t("dash.title")),
+    h("h1", {}, t("dash.title")), todo,
     h("div", { class: "cards" },
       stat(t("dash.revenue_today"), rupiah(d.revenue_today),
         t("dash.revenue_7d", { amount: rupiah(d.revenue_7d) })),

@@ -13,6 +13,7 @@ import { dataTable, pager, csvLink, badge, toolbar } from "./table.js";
 import { importPanel } from "./csvimport.js";
 import { customersOf, customerId } from "./customers.js";
 import { dayChart } from "./chart.js";
+import { metersNav } from "./billkit.js";
 
 const LIMIT = 20;
 const IMPORT_COLUMNS = "number, customer_number, service_type, tariff, sgc, " +
@@ -131,7 +132,7 @@ export async function metersView(view, params, ctx) {
           t("meter.new")) : null,
         csvLink("/api/v1/meters/export", { q, status, customer_id: customer }),
         write ? importBtn : null)),
-    importBox, search,
+    metersNav("meters", ctx.user), importBox, search,
     dataTable({ caption: t("nav.meters"), rows: list.items, columns: [
       { label: t("meter.number"), key: true, cell: (m) =>
         h("a", { href: `#/meters/${m.id}` }, m.number) },
@@ -252,6 +253,8 @@ async function editMeterForm(m, owner, ctx, after) {
       autocomplete: "off" }),
   };
   const gateway = checkbox("ble_gateway", t("meter.gateway"), m.ble_gateway);
+  const billing = select("billing", [["prepaid", t("billing.prepaid")],
+    ["postpaid", t("billing.postpaid")]], m.billing || "prepaid");
   const save = h("button", { type: "submit" }, t("save"));
   const form = h("form", { class: "card", novalidate: true },
     h("h2", {}, t("meter.edit")),
@@ -262,7 +265,8 @@ async function editMeterForm(m, owner, ctx, after) {
       labelled(t("meter.tariff_index"), f.tariffIndex),
       h("div", { class: "wide" }, labelled(t("meter.address"), f.address)),
       labelled(t("meter.ble_id"), f.ble, t("meter.ble_hint")),
-      h("div", { class: "field" }, gateway.el)),
+      h("div", { class: "field" }, gateway.el),
+      labelled(t("meter.billing"), billing, t("meter.billing_hint"))),
     h("div", { class: "actions" }, save), alertLine());
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -278,6 +282,8 @@ async function editMeterForm(m, owner, ctx, after) {
       if (ble && ble !== (m.ble_id || "")) body.ble_id = ble;
       if (gateway.input.checked !== Boolean(m.ble_gateway))
         body.ble_gateway = gateway.input.checked;
+      if (billing.value !== (m.billing || "prepaid"))
+        body.billing = billing.value;
       try {
         const number = value(f.customer);
         if (number && (!owner || number !== owner.number)) {
@@ -303,6 +309,7 @@ function meterFacts(m) {
   return h("section", { class: "card" }, h("h2", {}, t("meter.facts")),
     h("dl", {},
       row(t("meter.service"), t("svc." + m.service_type)),
+      row(t("meter.billing"), t("billing." + (m.billing || "prepaid"))),
       row(t("meter.tariff"), m.tariff || "–"),
       row(t("meter.address"), m.install_address || "–"),
       row("PAN", m.pan),

@@ -10,6 +10,7 @@ import { rupiah, volume, dateTime, token as grouped } from "/lib/format.js";
 import { can, mayOpen } from "./roles.js";
 import { labelled, input, select, alertLine, showError, busy } from "./form.js";
 import { dataTable, pager, csvLink, badge, toolbar } from "./table.js";
+import { billingNavItems } from "./billkit.js";
 
 const LIMIT = 25;
 export const STATES = ["created", "pending", "create_failed", "paid", "vended",
@@ -22,7 +23,8 @@ export const unitOf = (p) => (p.unit === "kWh" ? "Wh" : "litre");
 export function paymentsNav(active, user) {
   const items = [["purchases", "nav.purchases", true],
     ["reconciliation", "rec.title", can(user, "reconciliation.read")],
-    ["settlement", "set.title", can(user, "settlement.read")]];
+    ["settlement", "set.title", can(user, "settlement.read")],
+    ...billingNavItems(user)];
   return h("nav", { class: "sub", "aria-label": t("nav.payments") },
     items.filter(([, , ok]) => ok).map(([p, k]) => h("a", { href: "#/" + p,
       "aria-current": p === active ? "page" : undefined }, t(k))));

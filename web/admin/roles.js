@@ -33,6 +33,16 @@ const ACTIONS = {
   "settlement.read": ["admin", "operator", "cashier"],
   "users.read": ["admin"],
   "counter.sell": ["admin", "cashier"],
+  // Postpaid billing (core/bill): readings from the field, their review,
+  // the monthly run, invoices, bill payments, the report, field lists.
+  "readings.write": ["admin", "operator", "technician"],
+  "readings.review": ["admin", "operator"],
+  "billing.read": ["admin", "operator"],
+  "billing.run": ["admin"],
+  "invoices.read": ["admin", "operator"],
+  "bills.pay": ["admin", "operator", "cashier"],
+  "billing.report": ["admin", "operator"],
+  "field.lists": ["admin", "operator", "technician"],
 };
 
 export function isStaff(user) {

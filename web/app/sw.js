@@ -18,7 +18,8 @@ self.addEventListener("install", (ev) => {
 
 self.addEventListener("activate", (ev) => {
   ev.waitUntil(caches.keys().then((keys) => Promise.all(keys
-    .filter((k) => k !== CACHE).map((k) => caches.delete(k)))));
+    .filter((k) => k.startsWith("hydrosync-app-") && k !== CACHE)
+    .map((k) => caches.delete(k)))));	/* the console keeps its own */
 });
 
 self.addEventListener("fetch", (ev) => {
