@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,7 @@ static int	conf_job_lease(struct conf_parse *, char **, int);
 static int	conf_reconcile(struct conf_parse *, char **, int);
 static int	conf_meter_keys(struct conf_parse *, char **, int);
 static int	conf_partner(struct conf_parse *, char **, int);
+static int	conf_proxy(struct conf_parse *, char **, int);
 static int	conf_plugin(struct conf_parse *, char **, int);
 static int	conf_set(struct conf_parse *, char **, int);
 
@@ -69,6 +72,7 @@ static const struct directive directives[] = {
 	{ "reconcile_interval", 1, 1, conf_reconcile },
 	{ "meter_key_master",	1, 1, conf_meter_keys },
 	{ "biller_partner",	3, 3, conf_partner },
+	{ "trusted_proxy",	1, 1, conf_proxy },
 	{ "plugin",		3, 3, conf_plugin },
 	{ "set",		3, 3, conf_set },
 	{ NULL,			0, 0, NULL }
@@ -338,6 +342,27 @@ conf_partner(struct conf_parse *p, char **argv, int argc)
 		return (-1);
 	p->conf->npartners++;
 	return (0);
+}
+
+/*
+ * trusted_proxy ADDR: a reverse proxy (nginx) whose X-Forwarded-For the
+ * core believes for the client's address (login throttling, logs).  From
+ * any other peer the header is ignored.
+ */
+static int
+conf_proxy(struct conf_parse *p, char **argv, int argc)
+{
+	unsigned char	buf[16];
+
+	(void)argc;
+	if (p->conf->nproxies == 8)
+		return (conf_error(p, "at most 8 trusted_proxy lines"));
+	if (inet_pton(AF_INET, argv[0], buf) != 1 &&
+	    inet_pton(AF_INET6, argv[0], buf) != 1)
+		return (conf_error(p, "trusted_proxy: an IPv4 or IPv6 address, "
+		    "not %s", argv[0]));
+	return (conf_copy(p, "trusted_proxy",
+	    p->conf->proxies[p->conf->nproxies++], 64, argv[0]));
 }
 
 static int

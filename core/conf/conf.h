@@ -63,6 +63,8 @@ struct hs_config {
 	char			meter_key_master[PATH_MAX];
 	struct hs_conf_partner	partners[HS_CONF_PARTNERS_MAX];
 	size_t			npartners;
+	char			proxies[8][64];	/* trusted_proxy addresses */
+	size_t			nproxies;
 	struct hs_conf_plugin	plugins[HS_CONF_PLUGINS_MAX];
 	size_t			nplugins;
 };

@@ -7,6 +7,7 @@
 
 #include "hydrosync/plugin.h"
 #include "http/router.h"
+#include "server/server.h"
 #include "http/routes.h"
 #include "http/json.h"
 #include "http/static.h"
@@ -448,10 +449,20 @@ hs_req_arg(struct hs_req *r, const char *name, char *buf, size_t len)
 	return (-1);
 }
 
+/*
+ * The client's address: the peer's, or, when the peer is a trusted_proxy,
+ * the last address in X-Forwarded-For (the one the proxy itself added;
+ * anything before it the client could have written).
+ */
 void
 hs_req_address(struct hs_req *r, char *buf, size_t len)
 {
+	const struct hs_config	*conf = hs_server_config();
 	struct connection	*c = r->http->owner;
+	const char		*xff, *last;
+	char			 addr[64];
+	unsigned char		 bin[16];
+	size_t			 i;
 
 	if (c->family == AF_INET)
 		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, buf, len);
@@ -459,6 +470,22 @@ hs_req_address(struct hs_req *r, char *buf, size_t len)
 		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, buf, len);
 	else
 		snprintf(buf, len, "unix");
+	for (i = 0; conf != NULL && i < conf->nproxies; i++) {
+		if (strcmp(conf->proxies[i], buf))
+			continue;
+		if ((xff = hs_req_header(r, "x-forwarded-for")) == NULL)
+			return;
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ')
+			last++;
+		snprintf(addr, sizeof(addr), "%s", last);
+		addr[strcspn(addr, " ")] = '\0';
+		if (inet_pton(AF_INET, addr, bin) == 1 ||
+		    inet_pton(AF_INET6, addr, bin) == 1)
+			snprintf(buf, len, "%s", addr);
+		return;
+	}
 }
 
 size_t

@@ -432,6 +432,44 @@ test_plugins_export_one_symbol(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * Behind a reverse proxy: X-Forwarded-For names the client only when the
+ * peer is a trusted_proxy (then its last address, the one the proxy
+ * added); from anyone else it is ignored, so no client can pick the
+ * address its failed logins count against.
+ */
+static void
+test_forwarded_for(void **state)
+{
+	struct hs_test_server	one;
+	struct hs_test_resp	r;
+	const char		*body = "{\"email\": \"nobody@example.id\", "
+	    "\"password\": \"wrong-password-1\"}";
+	const char		*hdr = "Content-Type: application/json\r\n"
+	    "X-Forwarded-For: 1.2.3.4, 10.9.8.7\r\n";
+
+	(void)state;
+	hs_test_sql("DELETE FROM login_failures");
+	assert_int_equal(hs_test_server_start(&one, 1, NULL), 0);
+	assert_int_equal(hs_test_http(one.port, "POST", "/api/v1/auth/login",
+	    hdr, body, strlen(body), &r), 0);
+	hs_test_resp_free(&r);
+	hs_test_server_stop(&one);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM login_failures "
+	    "WHERE key = 'addr:127.0.0.1'"), 1);
+
+	assert_int_equal(hs_test_server_start(&one, 1,
+	    "trusted_proxy 127.0.0.1\n"), 0);
+	assert_int_equal(hs_test_http(one.port, "POST", "/api/v1/auth/login",
+	    hdr, body, strlen(body), &r), 0);
+	hs_test_resp_free(&r);
+	hs_test_server_stop(&one);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM login_failures "
+	    "WHERE key = 'addr:10.9.8.7'"), 1);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM login_failures "
+	    "WHERE key = 'addr:1.2.3.4'"), 0);
+}
+
 int
 main(void)
 {
@@ -449,6 +487,7 @@ main(void)
 		cmocka_unit_test(test_outbound_https_verifies_peer),
 		cmocka_unit_test(test_startup_refusals),
 		cmocka_unit_test(test_plugins_export_one_symbol),
+		cmocka_unit_test(test_forwarded_for),
 	};
 	int	failed;
 
