@@ -260,7 +260,7 @@ hs_bill_order_create(struct hs_req *r)
 int
 hs_bill_order_get(struct hs_req *r)
 {
-	char		 utility[24], only[24], order[64];
+	char		 utility[24], only[24], order[128];
 	const char	*params[3];
 
 	if (r->phase > 0)
