@@ -93,6 +93,8 @@ build/bin/hydrosync db demo --config "$conf"
 cat <<MSG
 
   HydroSync is starting on http://127.0.0.1:$HS_PORT
+    customers: http://127.0.0.1:$HS_PORT/app/    (siti@example.id)
+    staff:     http://127.0.0.1:$HS_PORT/admin/  (admin@tirta.demo and the others below)
     health:   http://127.0.0.1:$HS_PORT/healthz   (ready: /readyz, metrics: /metrics)
     api:      http://127.0.0.1:$HS_PORT/api/v1/version
     log in:   POST /api/v1/auth/login {"email": ..., "password": "demo-password-2026"}
