@@ -172,10 +172,16 @@ test_inquiry_payment_reversal(void **state)
 	hs_test_resp_free(&r);
 	assert_int_equal(inquire_total(), owed);
 
+	/* Past due and disconnected when the bank's payment comes. */
+	hs_test_sql("UPDATE invoices SET due_date = due_date - 90");
+	hs_test_sql("UPDATE meters SET status = 'blocked' WHERE number = "
+	    "'47040000029'");
 	assert_int_equal(pay("REF-1", owed, &r), 200);
 	assert_non_null(strstr(r.body, "\"state\": \"paid\""));
 	hs_test_resp_free(&r);
 	assert_int_equal(inquire_total(), 0);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "reconnection_orders WHERE state = 'open'"), 1);
 	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM invoices "
 	    "WHERE state = 'paid'"), 1);
 	/* The bank did not hear back and asks again: the same answer. */
@@ -197,6 +203,15 @@ test_inquiry_payment_reversal(void **state)
 	assert_int_equal(reverse("REF-1", &r), 200);
 	hs_test_resp_free(&r);
 	assert_int_equal(inquire_total(), owed);
+	/* Owing past due again: no reconnection after all. */
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "reconnection_orders WHERE state = 'cancelled'"), 1);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "reconnection_orders WHERE state = 'open'"), 0);
+	hs_test_sql("UPDATE invoices SET due_date = due_date + 90");
+	hs_test_sql("UPDATE meters SET status = 'active' WHERE number = "
+	    "'47040000029'");
+	hs_test_sql("DELETE FROM reconnection_orders");
 }
 
 /* A payment request that timed out at the bank, then its reversal. */
@@ -254,10 +269,12 @@ test_counter_and_lists(void **state)
 	struct hs_test_caller	kasir = { "kasir@tirta.demo", NULL, "", "" };
 	struct hs_test_caller	admin = { "admin@tirta.demo", NULL, "", "" };
 	struct hs_test_resp	r;
-	char			body[128];
-	long			dec;
+	char			body[128], path[64];
+	long			dec, meter;
 
 	(void)state;
+	meter = hs_test_sql_long("SELECT id FROM meters WHERE number = "
+	    "'47040000029'");
 	assert_int_equal(hs_test_login(srv.port, &kasir, HS_TEST_PASSWORD),
 	    200);
 	assert_int_equal(hs_test_login(srv.port, &admin, HS_TEST_PASSWORD),
@@ -275,6 +292,11 @@ test_counter_and_lists(void **state)
 	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
 	    "/api/v1/billing/disconnections?days=30", NULL, NULL, &r), 200);
 	assert_non_null(strstr(r.body, "47040000029"));
+	hs_test_resp_free(&r);
+	/* The field team disconnects it. */
+	snprintf(path, sizeof(path), "/api/v1/meters/%ld", meter);
+	assert_int_equal(hs_test_call(srv.port, &admin, "PATCH", path, NULL,
+	    "{\"status\": \"blocked\"}", &r), 200);
 	hs_test_resp_free(&r);
 
 	/* Part at the counter: the key makes a retry pay once. */
@@ -294,7 +316,10 @@ test_counter_and_lists(void **state)
 	hs_test_resp_free(&r);
 	assert_int_equal(hs_test_sql_long("SELECT paid_amount FROM invoices "
 	    "WHERE period = '2026-12-01' AND state = 'partial'"), 1000);
-	/* The rest: off the disconnection list; blocked, it is to reconnect. */
+	/* Still owing past due: no reconnection yet. */
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "reconnection_orders"), 0);
+	/* The rest: off the disconnection list, and a reconnection order. */
 	snprintf(body, sizeof(body), "{\"customer_no\": \"1002\", "
 	    "\"amount\": %ld}", dec - 1000);
 	assert_int_equal(hs_test_call(srv.port, &kasir, "POST",
@@ -305,12 +330,22 @@ test_counter_and_lists(void **state)
 	    "/api/v1/billing/disconnections?days=30", NULL, NULL, &r), 200);
 	assert_null(strstr(r.body, "47040000029"));
 	hs_test_resp_free(&r);
-	hs_test_sql("UPDATE meters SET status = 'blocked' WHERE number = "
-	    "'47040000029'");
 	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
 	    "/api/v1/billing/reconnections", NULL, NULL, &r), 200);
-	assert_non_null(strstr(r.body, "47040000029"));
+	assert_non_null(strstr(r.body, "\"meter\": \"47040000029\""));
+	assert_non_null(strstr(r.body, "\"outstanding\": 0"));
 	hs_test_resp_free(&r);
+	/* Reconnected: the order is done and off the list. */
+	assert_int_equal(hs_test_call(srv.port, &admin, "PATCH", path, NULL,
+	    "{\"status\": \"active\"}", &r), 200);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/billing/reconnections", NULL, NULL, &r), 200);
+	assert_null(strstr(r.body, "47040000029"));
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM "
+	    "reconnection_orders WHERE state = 'done' AND closed_at IS NOT "
+	    "NULL"), 1);
 	/* Billed against collected, also per service area. */
 	snprintf(body, sizeof(body), "/api/v1/customers/%ld",
 	    hs_test_sql_long("SELECT id FROM customers WHERE number = '1002'"));

@@ -4,7 +4,8 @@
  * notes' worked example), readings from the field with their checks and
  * a supervisor's review, and the billing run: preview, commit, re-run
  * without duplicates, a correction changing an open invoice, a paid one
- * left alone, a late penalty, and customers seeing only their own.
+ * left alone, a late penalty, customers seeing only their own, and one
+ * invoice per customer for a customer with two meters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -338,6 +339,109 @@ test_billing_run(void **state)
 	hs_test_resp_free(&r);
 }
 
+/*
+ * One invoice per customer and period: Budi takes on a second postpaid
+ * meter under another tariff; January bills both on one invoice, a
+ * section each, with one late penalty for the customer.
+ */
+static void
+test_customer_invoice(void **state)
+{
+	struct hs_test_resp	r;
+	char			path[96];
+	long			inv;
+
+	(void)state;
+	hs_test_sql("UPDATE meters SET billing = 'postpaid', customer_id = "
+	    "(SELECT id FROM customers WHERE number = '1002') WHERE number = "
+	    "'47040000037'");
+	hs_test_sql("INSERT INTO readings (utility_id, meter_id, period, value, "
+	    "source, state, read_at, taken_by) SELECT utility_id, id, p, v, "
+	    "'technician', 'accepted', now(), 'tech' FROM meters, (VALUES "
+	    "('2026-12-01'::date, 2000), ('2027-01-01', 8000)) x (p, v) WHERE "
+	    "number = '47040000037'");
+	hs_test_sql("INSERT INTO readings (utility_id, meter_id, period, value, "
+	    "source, state, read_at, taken_by) SELECT utility_id, id, "
+	    "'2027-01-01', 172000, 'technician', 'accepted', now(), 'tech' "
+	    "FROM meters WHERE number = '47040000029'");
+	assert_int_equal(bill("2027-01", 0, &r), 200);
+	assert_int_equal(hs_test_json_long(r.body, "created"), 1);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM invoices WHERE "
+	    "period = '2027-01-01'"), 1);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) FROM invoice_meters "
+	    "WHERE period = '2027-01-01'"), 2);
+	/*
+	 * 12 m3 on R1: 10 x 1,100 + 2 x 1,800 + 8,000 + 2,500 = 25,100;
+	 * 6 m3 on N1: 13,200 topped up to the 22,000 minimum + 10,000 +
+	 * 2,500 = 34,500; November's 29,310 past due at 2%: 586.
+	 */
+	assert_int_equal(hs_test_sql_long("SELECT total FROM invoice_meters "
+	    "im JOIN meters m ON m.id = im.meter_id WHERE im.period = "
+	    "'2027-01-01' AND m.number = '47040000029'"), 25100);
+	assert_int_equal(hs_test_sql_long("SELECT total FROM invoice_meters "
+	    "im JOIN meters m ON m.id = im.meter_id WHERE im.period = "
+	    "'2027-01-01' AND m.number = '47040000037'"), 34500);
+	assert_int_equal(hs_test_sql_long("SELECT penalty * 1000000 + total "
+	    "FROM invoices WHERE period = '2027-01-01'"), 586L * 1000000 +
+	    25100 + 34500 + 586);
+	assert_int_equal(hs_test_sql_long("SELECT usage FROM invoices WHERE "
+	    "period = '2027-01-01'"), 18000);
+
+	/* Again: one invoice, two sections, nothing changed. */
+	assert_int_equal(bill("2027-01", 0, &r), 200);
+	assert_int_equal(hs_test_json_long(r.body, "unchanged"), 1);
+	assert_int_equal(hs_test_json_long(r.body, "created"), 0);
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT count(*) * 10 + (SELECT "
+	    "count(*) FROM invoice_meters WHERE period = '2027-01-01') FROM "
+	    "invoices WHERE period = '2027-01-01'"), 12);
+
+	/* A corrected stand on one meter rewrites its section only. */
+	hs_test_sql("UPDATE readings SET value = 9000 WHERE period = "
+	    "'2027-01-01' AND meter_id = (SELECT id FROM meters WHERE number = "
+	    "'47040000037')");
+	assert_int_equal(bill("2027-01", 0, &r), 200);
+	assert_int_equal(hs_test_json_long(r.body, "changed"), 1);
+	assert_non_null(strstr(r.body, "\"customer\": \"1002\""));
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_sql_long("SELECT total * 10 + version FROM "
+	    "invoices WHERE period = '2027-01-01'"), (25100L + 34500 + 586) *
+	    10 + 2);
+	assert_int_equal(hs_test_sql_long("SELECT usage FROM invoice_meters im "
+	    "JOIN meters m ON m.id = im.meter_id WHERE im.period = "
+	    "'2027-01-01' AND m.number = '47040000037'"), 7000);
+
+	/* The invoice shows both meters; the report splits it by tariff. */
+	inv = hs_test_sql_long("SELECT id FROM invoices WHERE period = "
+	    "'2027-01-01'");
+	snprintf(path, sizeof(path), "/api/v1/invoices/%ld", inv);
+	assert_int_equal(hs_test_call(srv.port, &op, "GET", path, NULL, NULL,
+	    &r), 200);
+	assert_non_null(strstr(r.body, "\"number\": \"INV-202701-1002\""));
+	assert_non_null(strstr(r.body, "\"meter_number\": \"47040000029\""));
+	assert_non_null(strstr(r.body, "\"meter_number\": \"47040000037\""));
+	assert_non_null(strstr(r.body, "\"tariff\": \"AIR-N1\""));
+	hs_test_resp_free(&r);
+	assert_int_equal(hs_test_call(srv.port, &admin, "GET",
+	    "/api/v1/reports/billing?period=2027-01", NULL, NULL, &r), 200);
+	assert_int_equal(hs_test_json_long(r.body, "invoices"), 1);
+	/* 60,186 split 25,100 : 34,500 -> R1 25,347, N1 34,839. */
+	assert_non_null(strstr(r.body, "\"by\": \"tariff\", \"group\": "
+	    "\"AIR-N1\", \"usage\": 7000, \"billed\": 34839"));
+	assert_non_null(strstr(r.body, "\"by\": \"tariff\", \"group\": "
+	    "\"AIR-R1\", \"usage\": 12000, \"billed\": 25347"));
+	hs_test_resp_free(&r);
+
+	/* The meter goes back to its owner: not billed twice for January. */
+	hs_test_sql("UPDATE meters SET customer_id = (SELECT id FROM customers "
+	    "WHERE number = '1003') WHERE number = '47040000037'");
+	assert_int_equal(bill("2027-01", 1, &r), 200);
+	assert_non_null(strstr(r.body, "billed_to_another_customer"));
+	assert_int_equal(hs_test_json_long(r.body, "created"), 0);
+	hs_test_resp_free(&r);
+}
+
 int
 main(void)
 {
@@ -346,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_worked_example),
 		cmocka_unit_test(test_readings),
 		cmocka_unit_test(test_billing_run),
+		cmocka_unit_test(test_customer_invoice),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

@@ -19,7 +19,7 @@ let browser;
 const month = (back) => sql(`SELECT to_char(date_trunc('month', now() AT
   TIME ZONE 'Asia/Jakarta') - interval '${back} month', 'YYYY-MM')`);
 let CUR, PREV, OLD, OLDER;
-const INVOICE = () => `INV-${CUR.replace("-", "")}-47040000029`;
+const INVOICE = () => `INV-${CUR.replace("-", "")}-1002`;	// Budi's
 // 30 m3 on AIR-R1: 10 x 1,100 + 10 x 1,800 + 10 x 1,900, plus the demo's
 // fixed charge (8,000) and admin fee (2,500).
 const TOTAL = 48000 + 8000 + 2500;
@@ -435,7 +435,7 @@ check("the report shows the month collected; the field lists", async () => {
     page.getByRole("link", { name: "Unduh CSV" }).first().click()]);
   assert.match(await readFile(await list.path(), "utf8"), /47040000045/);
 
-  // Disconnecting is blocking; once paid, the meter is to reconnect.
+  // Disconnecting is blocking; once paid, an order to reconnect.
   await agus.getByRole("button", { name: "Putus (blokir) 47040000045" })
     .click();
   await page.getByText("Tidak ada meter yang perlu diputus.").waitFor();
@@ -453,6 +453,9 @@ check("the report shows the month collected; the field lists", async () => {
   await page.getByText("Tidak ada meter yang perlu disambung.").waitFor();
   assert.equal(sql("SELECT status FROM meters WHERE number = '47040000045'"),
     "active");
+  // The payment made the field team's order; reconnecting closed it.
+  assert.equal(sql(`SELECT o.state FROM reconnection_orders o JOIN meters m
+    ON m.id = o.meter_id WHERE m.number = '47040000045'`), "done");
   await done(page);
 });
 

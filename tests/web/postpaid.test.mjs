@@ -25,8 +25,9 @@ before(async () => {
 after(async () => { await browser.close(); });
 
 test("a customer sees their bill and prints it", async () => {
-  const total = Number(sql(`SELECT total FROM invoices i JOIN meters m
-    ON m.id = i.meter_id WHERE m.number = '47040000136'`));
+  const total = Number(sql(`SELECT i.total FROM invoices i
+    JOIN invoice_meters im ON im.invoice_id = i.id
+    JOIN meters m ON m.id = im.meter_id WHERE m.number = '47040000136'`));
   assert.equal(total, 38500 + 8000 + 2500);	// 25 m3 on R1, the demo fees
   const page = await open(browser, { viewport: { width: 412, height: 915 } });
   await signIn(page, "app", "customer");
@@ -40,7 +41,9 @@ test("a customer sees their bill and prints it", async () => {
     page.context().waitForEvent("page"),
     page.getByRole("link", { name: "Cetak" }).first().click(),
   ]);
-  await print.getByText("INV-202611-47040000136").waitFor();
+  // One invoice per customer: Siti's number, the meter's section in it.
+  await print.getByText("INV-202611-1001").waitFor();
+  await print.getByText(/Meter 47040000136 · AIR-R1/).waitFor();
   await print.getByText("Denda keterlambatan").waitFor({ state: "detached" })
     .catch(() => {});
   await shot(print, "app-invoice");
@@ -56,8 +59,10 @@ test("a customer sees their bill and prints it", async () => {
   await pay.close();
   await page.getByText("Semua tagihan sudah lunas.").waitFor({
     timeout: 20000 });
-  assert.equal(sql(`SELECT state FROM invoices i JOIN meters m ON
-    m.id = i.meter_id WHERE m.number = '47040000136'`), "paid");
+  assert.equal(sql(`SELECT i.state FROM invoices i
+    JOIN invoice_meters im ON im.invoice_id = i.id
+    JOIN meters m ON m.id = im.meter_id WHERE m.number = '47040000136'`),
+    "paid");
   await shot(page, "app-bills-paid");
   const [receipt] = await Promise.all([
     page.context().waitForEvent("page"),

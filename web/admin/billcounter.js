@@ -42,7 +42,7 @@ function owedCard(c, invoices) {
     dataTable({ caption: t("bc.unpaid"), rows: invoices, columns: [
       { label: t("rd.period"), key: true, cell: (i) => monthName(i.period) },
       { label: t("inv.number"), cell: (i) => i.number },
-      { label: t("a.meter"), cell: (i) => i.meter_number },
+      { label: t("a.meter"), cell: (i) => i.meter_numbers },
       { label: t("rd.usage"), num: true, cell: (i) => m3(i.usage) },
       { label: t("inv.total"), num: true, cell: (i) => rupiah(i.total) },
       { label: t("inv.paid"), num: true, cell: (i) => rupiah(i.paid_amount) },

@@ -29,7 +29,9 @@ function counts(rep) {
       value: rep.billed_total } },
     h("h3", {}, t("run.billed_total")),
     h("p", { class: "big" }, rupiah(rep.billed_total)),
-    h("small", {}, t("run.meters", { n: rep.meters ?? 0 }))));
+    h("small", {}, t("run.meters", { n: rep.meters ?? 0 }),
+      rep.customers != null ? ` · ${t("run.customers",
+        { n: rep.customers })}` : "")));
 }
 
 // The report of one run: counts, then the changes and the skips.
@@ -39,7 +41,7 @@ function report(rep) {
     changes.length ? h("section", { class: "card" },
       h("h3", {}, t("run.changes")),
       dataTable({ caption: t("run.changes"), rows: changes, columns: [
-        { label: t("a.meter"), key: true, cell: (c) => c.meter },
+        { label: t("meter.customer"), key: true, cell: (c) => c.customer },
         { label: t("inv.number"), cell: (c) => c.invoice ? h("a", {
           href: `#/invoices/${c.invoice}` }, `#${c.invoice}`) : "–" },
         { label: t("run.was"), num: true, cell: (c) => rupiah(c.was) },

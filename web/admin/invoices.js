@@ -93,7 +93,7 @@ export async function invoicesView(view, params, ctx) {
           h("a", { href: `#/invoices/${i.id}` }, i.number) },
         { label: t("rd.period"), cell: (i) => monthName(i.period) },
         { label: t("meter.customer"), cell: who },
-        { label: t("a.meter"), cell: (i) => i.meter_number },
+        { label: t("a.meter"), cell: (i) => i.meter_numbers },
         { label: t("rd.usage"), num: true, cell: (i) => m3(i.usage) },
         { label: t("inv.total"), num: true, cell: (i) => rupiah(i.total) },
         { label: t("inv.paid"), num: true, cell: (i) => rupiah(i.paid_amount) },
@@ -109,17 +109,27 @@ export async function invoicesView(view, params, ctx) {
     message: t("meter.no_customer", { number: customer }) });
 }
 
+// An invoice's lines: a section per meter (its stands, usage and
+// charges), then the customer's own lines (a late penalty).
 export function linesTable(x) {
-  const rows = (x.lines || []).map((l) => ({ label: invoiceLine(l),
-    amount: l.amount }));
+  const meters = x.meters || [];
+  const line = (l) => h("tr", {}, h("th", { scope: "row" }, invoiceLine(l)),
+    h("td", { class: "num" }, rupiah(l.amount)));
   return h("div", { class: "scroll" }, h("table", { class: "lines" },
     h("caption", { class: "sr-only" }, t("inv.lines")),
     h("thead", {}, h("tr", {},
       h("th", { scope: "col" }, t("pur.line")),
       h("th", { scope: "col", class: "num" }, t("pur.amount")))),
-    h("tbody", {}, rows.map((r) => h("tr", {},
-      h("th", { scope: "row" }, r.label),
-      h("td", { class: "num" }, rupiah(r.amount))))),
+    meters.map((m) => h("tbody", { dataset: { meter: m.meter_number } },
+      h("tr", {}, h("th", { scope: "rowgroup", colspan: "2" },
+        `${t("a.meter")} ${m.meter_number} · ${m.tariff} · ` +
+        `${t("inv.stands")} ${m3(m.reading_from)} → ${m3(m.reading_to)} · ` +
+        `${t("rd.usage")} ${m3(m.usage)}`)),
+      (m.lines || []).map(line),
+      meters.length > 1 ? h("tr", {}, h("th", { scope: "row" },
+        t("inv.subtotal")), h("td", { class: "num" }, rupiah(m.total))) :
+        null)),
+    h("tbody", {}, (x.lines || []).map(line)),
     h("tfoot", {},
       h("tr", {}, h("th", { scope: "row" }, t("inv.total")),
         h("td", { class: "num total" }, rupiah(x.total))),
@@ -151,11 +161,11 @@ export async function invoiceView(view, [id], ctx) {
             h("a", { href: `#/customers/${x.customer_id}` },
               `${c.number} · ${c.name}`) : `${c.number} · ${c.name}`),
           row(t("cust.address"), c.address || "–"),
-          row(t("a.meter"), mayOpen(ctx.user, "meters") ? h("a", {
-            href: `#/meters/${x.meter_id}` }, x.meter_number) :
-            x.meter_number),
+          row(t("a.meter"), (x.meters || []).map((m, n) => [n ? ", " : "",
+            mayOpen(ctx.user, "meters") ? h("a", {
+              href: `#/meters/${m.meter_id}` }, m.meter_number) :
+              m.meter_number])),
           row(t("rd.period"), monthName(x.period)),
-          row(t("inv.stands"), `${m3(x.reading_from)} → ${m3(x.reading_to)}`),
           row(t("rd.usage"), m3(x.usage)),
           row(t("inv.due"), overdue(x) ? h("span", { class: "bad" },
             `${day(x.due_date)} (${t("inv.overdue")})`) : day(x.due_date)),

@@ -493,6 +493,8 @@ register({
     "skip.no_reading": "Belum ada bacaan yang berlaku untuk bulan ini",
     "skip.lower_than_last": "Angka meter lebih kecil dari bacaan sebelumnya",
     "skip.no_tariff": "Meter tanpa tarif yang berlaku",
+    "skip.billed_to_another_customer":
+      "Meter sudah ditagihkan bulan ini ke pelanggan lain",
 
     "rq.storage_full": "Memori perangkat penuh: kirim atau hapus antrean dulu.",
     "rq.signin": "Sesi berakhir; masuk lagi untuk mengirim",
@@ -573,6 +575,7 @@ register({
     "run.locked": "Terkunci", "run.locked_hint": "sudah (sebagian) dibayar; tidak diubah walau berbeda",
     "run.skipped": "Dilewati", "run.skipped_hint": "meter tanpa tagihan",
     "run.billed_total": "Total ditagih", "run.meters": "{n} meter pascabayar",
+    "run.customers": "{n} pelanggan",
     "run.changes": "Perubahan", "run.was": "Sebelumnya", "run.now": "Menjadi",
     "run.locked_row": "Terkunci (sudah dibayar)", "run.will_change": "Diperbarui",
     "run.skips": "Meter yang dilewati", "run.reason": "Alasan",
@@ -587,7 +590,7 @@ register({
     "inv.lines": "Rincian", "inv.arrears": "Tunggakan sebelumnya",
     "inv.print": "Cetak tagihan", "inv.take_payment": "Terima pembayaran",
     "inv.details": "Data tagihan", "inv.money": "Pembayaran",
-    "inv.stands": "Angka meter", "inv.issued": "Diterbitkan",
+    "inv.stands": "Angka meter", "inv.subtotal": "Subtotal meter", "inv.issued": "Diterbitkan",
     "inv.version": "Versi", "inv.version_text": "{n}, diperbarui {when}",
 
     "bc.title": "Loket tagihan",
@@ -665,6 +668,8 @@ register({
     "skip.no_reading": "No reading counts for this month yet",
     "skip.lower_than_last": "The stand is below the previous reading",
     "skip.no_tariff": "The meter has no tariff in force",
+    "skip.billed_to_another_customer":
+      "Already billed this month to another customer",
 
     "rq.storage_full": "The device's storage is full: send or remove queued readings first.",
     "rq.signin": "Session ended; sign in again to send",
@@ -745,6 +750,7 @@ register({
     "run.locked": "Locked", "run.locked_hint": "(partly) paid: left as they are though they differ",
     "run.skipped": "Skipped", "run.skipped_hint": "meters without an invoice",
     "run.billed_total": "Billed in all", "run.meters": "{n} postpaid meters",
+    "run.customers": "{n} customers",
     "run.changes": "Changes", "run.was": "Was", "run.now": "Now",
     "run.locked_row": "Locked (paid)", "run.will_change": "Updated",
     "run.skips": "Skipped meters", "run.reason": "Reason",
@@ -759,7 +765,7 @@ register({
     "inv.lines": "Lines", "inv.arrears": "Earlier arrears",
     "inv.print": "Print invoice", "inv.take_payment": "Take a payment",
     "inv.details": "Invoice details", "inv.money": "Payment",
-    "inv.stands": "Meter stands", "inv.issued": "Issued",
+    "inv.stands": "Meter stands", "inv.subtotal": "Meter subtotal", "inv.issued": "Issued",
     "inv.version": "Version", "inv.version_text": "{n}, updated {when}",
 
     "bc.title": "Bill counter",

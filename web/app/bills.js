@@ -60,7 +60,7 @@ export async function billsView(view, params, ctx) {
           "bills.due", "bills.state", ""].map((k) =>
           h("th", { scope: "col" }, k ? t(k) : "")))),
       h("tbody", {}, items.map((x) => h("tr", {},
-        h("td", {}, x.period), h("td", {}, x.meter_number),
+        h("td", {}, x.period), h("td", {}, x.meter_numbers),
         h("td", {}, volume(x.usage, "litre")),
         h("td", { class: "num" }, rupiah(x.total)),
         h("td", {}, x.due_date),

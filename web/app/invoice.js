@@ -14,6 +14,19 @@ function lineLabel(l) {
   return t("line." + l.what.replace(/ /g, "_"));
 }
 
+// One meter's part of the bill: its stands and usage, then its charges.
+function meterSection(m, many) {
+  return h("tbody", { class: "meter", dataset: { meter: m.meter_number } },
+    h("tr", {}, h("th", { scope: "rowgroup", colspan: "2" },
+      `${t("bills.meter")} ${m.meter_number} · ${m.tariff} · ` +
+      `${t("bills.stand")} ${(m.reading_from / 1000).toFixed(0)} → ` +
+      `${(m.reading_to / 1000).toFixed(0)} · ` + volume(m.usage, "litre"))),
+    m.lines.map((l) => h("tr", {}, h("td", {}, lineLabel(l)),
+      h("td", { class: "num" }, rupiah(l.amount)))),
+    many ? h("tr", {}, h("td", {}, t("bills.subtotal")),
+      h("td", { class: "num" }, rupiah(m.total))) : null);
+}
+
 async function show() {
   const id = new URLSearchParams(location.search).get("id");
   const x = await api.get(`/api/v1/invoices/${encodeURIComponent(id)}`);
@@ -27,12 +40,9 @@ async function show() {
       h("dt", {}, t("bills.customer")), h("dd", {},
         `${x.customer.number} · ${x.customer.name}`),
       h("dt", {}, t("bills.address")), h("dd", {}, x.customer.address),
-      h("dt", {}, t("bills.meter")), h("dd", {}, x.meter_number),
-      h("dt", {}, t("bills.stand")), h("dd", {},
-        `${(x.reading_from / 1000).toFixed(0)} → ` +
-        `${(x.reading_to / 1000).toFixed(0)} m³`),
       h("dt", {}, t("bills.usage")), h("dd", {}, volume(x.usage, "litre"))),
-    h("table", {}, h("tbody", {},
+    h("table", {}, (x.meters || []).map((m) =>
+      meterSection(m, x.meters.length > 1)), h("tbody", {},
       x.lines.map((l) => h("tr", {}, h("td", {}, lineLabel(l)),
         h("td", { class: "num" }, rupiah(l.amount)))),
       h("tr", {}, h("th", { scope: "row" }, t("bills.total")),
