@@ -3,14 +3,19 @@
  * `inner` setting, e.g. build/plugins/hsm/soft.so) and passes every call
  * through, except that while the file named by `down_file` exists every
  * operation answers HS_E_UNAVAILABLE, as a network HSM that lost its link
- * would.  The inner plugin reads its own settings (keystore, master_key)
- * from this instance's settings.  Tests only; never shipped.
+ * would.  With `delay_ms`, every token takes that long, as a distant HSM
+ * would: the worker is busy inside the call, so a test that kills the
+ * node then catches it holding claimed jobs.  The inner plugin reads its
+ * own settings (keystore, master_key) from this instance's settings.
+ * Tests only; never shipped.
  */
 #include <sys/stat.h>
 
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hydrosync/plugin.h"
 
@@ -20,11 +25,13 @@ struct flaky {
 	const struct hs_hsm_ops	*ops;
 	void			*ictx;
 	const char		*down_file;
+	long			 delay_ms;
 };
 
 static const struct hs_setting_spec flaky_settings[] = {
 	{ "inner", 1, "path of the real HSM plugin to pass calls to" },
 	{ "down_file", 1, "while this file exists, the HSM is down" },
+	{ "delay_ms", 0, "each token takes this long (default 0)" },
 	{ NULL, 0, NULL }
 };
 
@@ -41,12 +48,15 @@ flaky_init(const struct hs_host *host, void **pctx)
 {
 	hs_plugin_entry_fn	 entry;
 	struct flaky		*f;
+	const char		*delay;
 	void			*h;
 
 	f = host->alloc(host->hctx, sizeof(*f));
 	memset(f, 0, sizeof(*f));
 	f->host = host;
 	f->down_file = host->setting(host->hctx, "down_file");
+	if ((delay = host->setting(host->hctx, "delay_ms")) != NULL)
+		f->delay_ms = atol(delay);
 	if ((h = dlopen(host->setting(host->hctx, "inner"), RTLD_NOW |
 	    RTLD_LOCAL)) == NULL ||
 	    (entry = (hs_plugin_entry_fn)dlsym(h, HS_PLUGIN_ENTRY)) == NULL ||
@@ -78,9 +88,15 @@ flaky_vend(void *pctx, const struct hs_hsm_meter *m,
     const struct hs_hsm_token *t, char out[HS_TOKEN_DIGITS + 1])
 {
 	struct flaky	*f = pctx;
+	struct timespec	 ts;
 
 	if (down(f))
 		return (HS_E_UNAVAILABLE);
+	if (f->delay_ms > 0) {
+		ts.tv_sec = f->delay_ms / 1000;
+		ts.tv_nsec = (f->delay_ms % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+	}
 	return (f->ops->vend(f->ictx, m, t, out));
 }
 

@@ -76,25 +76,6 @@ start(struct hs_test_server *srv, const char *fault, const char *hsm_conf)
 	return (rc);
 }
 
-/* Is pid gone (or a zombie nobody reaped)? */
-static int
-gone(pid_t pid)
-{
-	char	path[64], stat[256];
-	FILE	*fp;
-	int	dead;
-
-	if (kill(pid, 0) == -1)
-		return (1);
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return (1);
-	dead = fgets(stat, sizeof(stat), fp) != NULL &&
-	    strstr(stat, ") Z ") != NULL;
-	fclose(fp);
-	return (dead);
-}
-
 /*
  * Wait until the killed server is gone: its workers died of SIGKILL at
  * the fault point (status 9, nothing finished cleanly), the parent
@@ -106,9 +87,9 @@ wait_dead(struct hs_test_server *srv)
 	struct hs_test_resp	r;
 	int			i;
 
-	for (i = 0; i < 100 && !gone(srv->pid); i++)
+	for (i = 0; i < 100 && !hs_test_pid_gone(srv->pid); i++)
 		usleep(100000);
-	assert_true(gone(srv->pid));
+	assert_true(hs_test_pid_gone(srv->pid));
 	assert_int_equal(hs_test_http(srv->port, "GET", "/healthz", NULL,
 	    NULL, 0, &r), -1);
 	assert_true(hs_test_file_contains(srv->log, "exited with status 9"));

@@ -48,3 +48,7 @@ $(BUILD)/tests/integration/test_gateway: \
 # The billing test checks the SQL billing against core/tariff's C.
 $(OBJ)/tests/integration/test_billing.o: CFLAGS += -Icore
 $(BUILD)/tests/integration/test_billing: $(OBJ)/core/tariff/tariff.o
+
+# The cluster test gives node-a a slow HSM for its kill (the fault tests'
+# flaky_hsm.so, with delay_ms).
+$(BUILD)/tests/integration/test_cluster: | $(BUILD)/tests/fault/flaky_hsm.so

@@ -362,6 +362,24 @@ hs_test_kill(pid_t pid)
 	}
 }
 
+int
+hs_test_pid_gone(pid_t pid)
+{
+	char	path[64], stat[256];
+	FILE	*fp;
+	int	dead;
+
+	if (kill(pid, 0) == -1)
+		return (1);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (1);
+	dead = fgets(stat, sizeof(stat), fp) != NULL &&
+	    strstr(stat, ") Z ") != NULL;
+	fclose(fp);
+	return (dead);
+}
+
 /* Read a whole request: the head, then Content-Length bytes of body. */
 static int
 tls_read_request(SSL *ssl, char *buf, size_t len)

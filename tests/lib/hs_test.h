@@ -63,6 +63,8 @@ int	hs_test_file_contains(const char *path, const char *needle);
  */
 pid_t	hs_test_slow_server(int delay_ms, int status, int *port);
 void	hs_test_kill(pid_t pid);
+/* Is pid gone (or a zombie nobody reaped yet)? */
+int	hs_test_pid_gone(pid_t pid);
 
 /*
  * The test database (HS_TEST_PGURL), one connection per program.  A

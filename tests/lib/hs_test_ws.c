@@ -28,6 +28,7 @@ struct hs_test_ws {
 	size_t			 partial_len;
 	char			*out;		/* one message waiting to go */
 	size_t			 out_len;
+	lws_sorted_usec_list_t	 wake;		/* ends a wait on time */
 };
 
 static int
@@ -108,6 +109,31 @@ now_ms(void)
 	return (ts.tv_sec * 1000L + ts.tv_nsec / 1000000L);
 }
 
+/* Scheduled only to wake lws_service() up. */
+static void
+woken(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+}
+
+/*
+ * One round of lws_service() that returns by the deadline at the latest.
+ * Since lws 3.2 the service call ignores its timeout and sleeps until an
+ * event comes, so on a quiet connection a wait "for 500 ms" could last
+ * until lws's next internal timer, many seconds later: a timer of our own
+ * at the deadline is the event that ends it.
+ */
+static void
+service(struct hs_test_ws *w, long deadline)
+{
+	long	left = deadline - now_ms();
+
+	lws_sul_schedule(w->ctx, 0, &w->wake, woken,
+	    (lws_usec_t)(left > 0 ? left : 0) * 1000);
+	lws_service(w->ctx, 0);
+	lws_sul_cancel(&w->wake);
+}
+
 struct hs_test_ws *
 hs_test_ws_open(int port, const char *path, const char *cookie)
 {
@@ -149,7 +175,7 @@ hs_test_ws_open(int port, const char *path, const char *cookie)
 	}
 	deadline = now_ms() + 5000;
 	while (!w->open && !w->failed && !w->closed && now_ms() < deadline)
-		lws_service(w->ctx, 50);
+		service(w, deadline);
 	if (!w->open) {
 		hs_test_ws_close(w);
 		return (NULL);
@@ -169,7 +195,7 @@ hs_test_ws_send(struct hs_test_ws *w, const char *text)
 	memcpy(w->out, text, w->out_len + 1);
 	lws_callback_on_writable(w->wsi);
 	while (w->out != NULL && !w->closed && now_ms() < deadline)
-		lws_service(w->ctx, 20);
+		service(w, deadline);
 	return (w->out == NULL ? 0 : -1);
 }
 
@@ -199,7 +225,7 @@ hs_test_ws_recv(struct hs_test_ws *w, const char *needle, int timeout_ms,
 		}
 		if (w->closed || now_ms() >= deadline)
 			return (-1);
-		lws_service(w->ctx, 20);
+		service(w, deadline);
 	}
 }
 
@@ -211,7 +237,7 @@ hs_test_ws_count(struct hs_test_ws *w, const char *needle, int wait_ms)
 	int		 n = 0;
 
 	while (now_ms() < deadline && !w->closed)
-		lws_service(w->ctx, 20);
+		service(w, deadline);
 	for (m = w->head; m != NULL; m = m->next) {
 		if (strstr(m->text, needle) != NULL)
 			n++;
@@ -225,7 +251,7 @@ hs_test_ws_is_closed(struct hs_test_ws *w, int wait_ms)
 	long	deadline = now_ms() + wait_ms;
 
 	while (!w->closed && now_ms() < deadline)
-		lws_service(w->ctx, 20);
+		service(w, deadline);
 	return (w->closed);
 }
 
