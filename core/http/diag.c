@@ -287,7 +287,8 @@ hs_diag_routes(struct hs_req *r)
 }
 
 /* Job kinds for the job runner's tests: one that succeeds, one that
- * always fails (retried with a short backoff, then given up). */
+ * always fails (retried with a short backoff, then given up), one that
+ * takes its time. */
 static void
 diag_job_noop(struct hs_job *job)
 {
@@ -300,9 +301,32 @@ diag_job_fail(struct hs_job *job)
 	hs_job_finish(job, 0, "diag.fail always fails", 0, 0);
 }
 
+static void
+diag_job_slow_done(void *arg, u_int64_t now)
+{
+	(void)now;
+	hs_job_finish(arg, 1, NULL, 0, 0);
+}
+
+/* Runs for {"ms": N} milliseconds without blocking the worker, as a job
+ * waiting on a slow provider does. */
+static void
+diag_job_slow(struct hs_job *job)
+{
+	const char	*p = strstr(job->payload, "\"ms\":");
+	long		 ms = p != NULL ? strtol(p + 5, NULL, 10) : 0;
+
+	if (ms <= 0 || ms > 600000) {
+		hs_job_finish(job, 0, "diag.slow: ms 1-600000", 0, 1);
+		return;
+	}
+	kore_timer_add(diag_job_slow_done, (u_int64_t)ms, job, 1);
+}
+
 void
 hs_diag_jobs_register(void)
 {
 	hs_jobs_register("diag.noop", diag_job_noop, 3, 100);
 	hs_jobs_register("diag.fail", diag_job_fail, 3, 100);
+	hs_jobs_register("diag.slow", diag_job_slow, 3, 100);
 }

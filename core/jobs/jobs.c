@@ -15,6 +15,8 @@
 #define JOBS_BATCH		32	/* claimed per poll */
 #define JOBS_INFLIGHT_MAX	128	/* per worker */
 #define JOBS_RETRY_CAP_MS	(10 * 60 * 1000)
+/* A job still running after this many leases is let go (a lost handler). */
+#define JOBS_RENEW_MAX		10
 
 struct kind {
 	char			 name[HS_JOB_KIND_MAX];
@@ -31,6 +33,88 @@ static char		kinds_array[JOBS_KINDS_MAX * (HS_JOB_KIND_MAX + 3) + 3];
 static int		inflight;
 static int		claiming;
 static char		lease[32];	/* "60 seconds" */
+static int		lease_secs;
+
+/*
+ * The jobs this worker is running, so their leases can be renewed while
+ * they run: a job that takes longer than its lease (a reconciliation run
+ * asking a slow provider about many payments) must not be claimed by
+ * another worker while this one still runs it.
+ */
+static struct {
+	struct hs_job	*job;
+	uint64_t	 since;		/* ms */
+} held[JOBS_INFLIGHT_MAX];
+
+static void
+hold(struct hs_job *job)
+{
+	int	i;
+
+	for (i = 0; i < JOBS_INFLIGHT_MAX; i++) {
+		if (held[i].job == NULL) {
+			held[i].job = job;
+			held[i].since = kore_time_ms();
+			return;
+		}
+	}
+	fatalx("jobs: more than %d in flight", JOBS_INFLIGHT_MAX);
+}
+
+static void
+release(struct hs_job *job)
+{
+	int	i;
+
+	for (i = 0; i < JOBS_INFLIGHT_MAX; i++) {
+		if (held[i].job == job) {
+			held[i].job = NULL;
+			return;
+		}
+	}
+}
+
+static void
+renewed(void *arg, PGresult *res, const char *error, const char *state)
+{
+	(void)arg;
+	(void)state;
+	if (error != NULL)
+		hs_log(HS_LOG_WARNING, "jobs.renew", "%s", error);
+	if (res != NULL)
+		PQclear(res);
+}
+
+/* Every third of a lease: extend the leases of the jobs still running. */
+static void
+renew_leases(void *arg, u_int64_t now)
+{
+	char		 ids[JOBS_INFLIGHT_MAX * 21 + 3];
+	const char	*params[3];
+	size_t		 off;
+	int		 i, n;
+
+	(void)arg;
+	off = (size_t)snprintf(ids, sizeof(ids), "{");
+	for (i = n = 0; i < JOBS_INFLIGHT_MAX; i++) {
+		if (held[i].job == NULL || held[i].job->finished ||
+		    now - held[i].since >
+		    (uint64_t)lease_secs * 1000 * JOBS_RENEW_MAX)
+			continue;
+		off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s%lld",
+		    n++ ? "," : "", (long long)held[i].job->id);
+	}
+	snprintf(ids + off, sizeof(ids) - off, "}");
+	if (n == 0)
+		return;
+	params[0] = ids;
+	params[1] = lease_owner;
+	params[2] = lease;
+	if (hs_db_query_bg("UPDATE jobs SET leased_until = now() + "
+	    "$3::interval WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND "
+	    "state = 'running'", 3, params, renewed, NULL) == -1)
+		hs_log(HS_LOG_WARNING, "jobs.renew", "database queue full");
+}
 
 static int
 kind_add(const char *name, hs_job_handler_fn fn, hs_job_batch_fn batch_fn,
@@ -90,6 +174,7 @@ finished(void *arg, PGresult *res, const char *error, const char *state)
 		    (long long)job->id, job->kind);
 	if (res != NULL)
 		PQclear(res);
+	release(job);
 	free(job->payload);
 	free(job);
 	inflight--;
@@ -177,6 +262,7 @@ claimed(void *arg, PGresult *res, const char *error, const char *state)
 		    PQgetvalue(res, i, 1));
 		job->attempts = atoi(PQgetvalue(res, i, 3));
 		inflight++;
+		hold(job);
 		if ((k = kind_of(job->kind)) == NULL) {
 			hs_job_finish(job, 0, "no handler for this kind", 0, 0);
 			continue;
@@ -212,6 +298,7 @@ hs_job_done_in_sql(struct hs_job *job)
 		fatal("job %lld finished twice", (long long)job->id);
 	job->finished = 1;
 	hs_metrics_self()->jobs_done++;
+	release(job);
 	free(job->payload);
 	free(job);
 	inflight--;
@@ -262,13 +349,17 @@ hs_jobs_setup(const char *name, int lease_seconds)
 
 	snprintf(lease_owner, sizeof(lease_owner), "%s", name);
 	snprintf(lease, sizeof(lease), "%d seconds", lease_seconds);
+	lease_secs = lease_seconds;
 	off = (size_t)snprintf(kinds_array, sizeof(kinds_array), "{");
 	for (i = 0; i < nkinds; i++)
 		off += (size_t)snprintf(kinds_array + off,
 		    sizeof(kinds_array) - off, "%s\"%s\"", i ? "," : "",
 		    kinds[i].name);
 	snprintf(kinds_array + off, sizeof(kinds_array) - off, "}");
-	if (nkinds > 0)
+	if (nkinds > 0) {
 		kore_timer_add(poll_jobs, JOBS_POLL_MS, NULL, 0);
+		kore_timer_add(renew_leases, lease_seconds * 1000 / 3 > 0 ?
+		    (u_int64_t)lease_seconds * 1000 / 3 : 1000, NULL, 0);
+	}
 	return (0);
 }

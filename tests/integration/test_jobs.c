@@ -2,7 +2,8 @@
  * The background job runner: many jobs shared by two workers run exactly
  * once each; a failing job is retried with backoff up to its limit and
  * then given up; a job whose worker died (lease ran out) is taken over;
- * kinds nobody handles stay queued.
+ * a job running longer than its lease keeps it; kinds nobody handles stay
+ * queued.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,6 +120,31 @@ test_dead_workers_lease_runs_out(void **state)
 	    "'busy-node/1' AND state = 'running'"), 1);
 }
 
+/*
+ * A job that runs longer than its lease keeps it: the worker renews the
+ * leases of the jobs it is still running, so no other worker takes one
+ * over and runs it a second time meanwhile.
+ */
+static void
+test_long_job_keeps_its_lease(void **state)
+{
+	(void)state;
+	hs_test_server_stop(&srv);
+	assert_int_equal(hs_test_server_start(&srv, 2, "job_lease 1\n"), 0);
+	hs_test_sql("INSERT INTO jobs (kind, payload) VALUES ('diag.slow', "
+	    "'{\"ms\": 4000}')");
+	if (!wait_for("SELECT count(*) FROM jobs WHERE kind = 'diag.slow' AND "
+	    "state = 'done'", 1, 10000))
+		fail_msg("the slow job did not finish");
+	/* Four leases long, claimed once. */
+	assert_int_equal(hs_test_sql_long("SELECT attempts FROM jobs WHERE "
+	    "kind = 'diag.slow'"), 1);
+	assert_int_equal(hs_test_sql_long("SELECT (extract(epoch FROM "
+	    "finished_at - created_at) >= 4)::int FROM jobs WHERE kind = "
+	    "'diag.slow'"), 1);
+	assert_false(hs_test_file_contains(srv.log, "lease lost"));
+}
+
 int
 main(void)
 {
@@ -126,6 +152,7 @@ main(void)
 		cmocka_unit_test(test_each_job_runs_once),
 		cmocka_unit_test(test_failures_retry_then_give_up),
 		cmocka_unit_test(test_dead_workers_lease_runs_out),
+		cmocka_unit_test(test_long_job_keeps_its_lease),
 	};
 
 	return (cmocka_run_group_tests_name("jobs", tests, setup, teardown));
