@@ -124,10 +124,20 @@ config_kore(int argc, char **argv)
 	 * restart the node with backoff.
 	 */
 	per_worker = (conf.max_conns + conf.workers - 1) / conf.workers;
+	/*
+	 * Kore's accept lock stays with the worker that holds it until that
+	 * worker has taken worker_accept_threshold connections in one go or
+	 * is full.  Sockets that arrive a few at a time (people opening the
+	 * app) then all land on one worker, whose event loop and database
+	 * pool carry the node while the other idles: the load test
+	 * (bench/load) saw one worker of each node wait more than 5 s for a
+	 * database connection.  At 1 the lock moves on after every
+	 * connection accepted, so the workers take turns.
+	 */
 	printf("worker_death_policy terminate\n"
 	    "worker_max_connections %d\n"
 	    "worker_rlimit_nofiles %d\n"
-	    "worker_accept_threshold 16\n"
+	    "worker_accept_threshold 1\n"
 	    "http_keepalive_time 60\n"
 	    "http_request_limit 1000\n"
 	    "http_body_max %zu\n"

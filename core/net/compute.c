@@ -1,13 +1,27 @@
 #include <sys/queue.h>
+#include <sys/resource.h>
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <kore/kore.h>
 
 #include "net/compute.h"
 
 #define COMPUTE_THREADS_MAX	8
+
+/*
+ * How much the pool gives way to the event loop.  Password hashing is the
+ * heaviest thing a worker does (scrypt: about 0.2 s of CPU a login) and at
+ * the event loop's priority a burst of logins takes every core it can:
+ * the load test (bench/load) saw 75 sign-ins within ten seconds, on 2
+ * cores, hold every other request of the node back by seconds.  At nice
+ * 10 the hashing runs on what the loop leaves idle; a login waits longer
+ * in such a burst, the requests already signed in do not.  Linux applies
+ * nice per thread.
+ */
+#define COMPUTE_NICE		10
 
 struct compute_job {
 	hs_net_fn		 fn;
@@ -29,6 +43,8 @@ compute_thread(void *unused)
 	struct compute_job	*job;
 
 	(void)unused;
+	/* Best effort: at worst the thread runs at the loop's priority. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), COMPUTE_NICE);
 	for (;;) {
 		pthread_mutex_lock(&lock);
 		while (TAILQ_EMPTY(&jobs) && !stopping)

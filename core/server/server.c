@@ -66,6 +66,7 @@ static struct sock_filter	filter_hydrosync[] = {
 	KORE_SYSCALL_ALLOW(pipe2),
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
 	KORE_SYSCALL_ALLOW(sched_yield),
+	KORE_SYSCALL_ALLOW(setpriority),	/* compute threads (net/compute.c) */
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(tgkill),
 	KORE_SYSCALL_ALLOW(prctl),
