@@ -386,7 +386,7 @@ handle(struct client *cl, struct kore_json_item *root, const char *type)
 	}
 	if (!strcmp(type, "typing")) {
 		params[3] = cl->who;
-		ask(cl, "typing", NULL, "SELECT pg_notify('hs_chat', "
+		ask(cl, "typing", NULL, "SELECT hs_notify_async('hs_chat', "
 		    "jsonb_build_object('type', 'typing', 'utility', utility_id, "
 		    "'customer', customer_id, 'conversation', id, 'who', "
 		    "$4::text)::text) FROM chat_conversations WHERE id = $2 AND "

@@ -252,7 +252,8 @@ host_push(void *hctx, const char *audience, const void *json, size_t len,
 	p->arg = arg;
 	params[0] = audience;
 	params[1] = text;
-	rc = hs_db_query("SELECT pg_notify('hs_push', jsonb_build_object("
+	/* Without waiting for the WAL flush: migration 0027. */
+	rc = hs_db_query("SELECT hs_notify_async('hs_push', jsonb_build_object("
 	    "'audience', $1::text, 'data', $2::text)::text)", 2, params,
 	    pushed, p);
 	free(text);

@@ -554,6 +554,77 @@ test_changes_take_effect_at_once(void **state)
 	login(&callers[1]);
 }
 
+/* The hs_cache notices a session change sends, as seen by a listener. */
+static int
+cache_notices(PGconn *listener, const char *hash)
+{
+	PGnotify	*n;
+	int		 seen = 0;
+
+	PQconsumeInput(listener);
+	while ((n = PQnotifies(listener)) != NULL) {
+		if (!strcmp(n->relname, "hs_cache") &&
+		    strstr(n->extra, hash) != NULL)
+			seen++;
+		PQfreemem(n);
+	}
+	return (seen);
+}
+
+/*
+ * Sliding a session's idle limit tells no cache (migration 0027: that
+ * NOTIFY serialised commits under load); a shorter life and the end of
+ * the session still reach every worker.
+ */
+static void
+test_session_slide_is_quiet(void **state)
+{
+	PGconn		*pg, *listener;
+	PGresult	*res;
+	const char	*hash = "slide-test-session-hash";
+	char		 q[512];
+
+	(void)state;
+	pg = PQconnectdb(hs_test_pgurl());
+	listener = PQconnectdb(hs_test_pgurl());
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	assert_int_equal(PQstatus(listener), CONNECTION_OK);
+	PQclear(PQexec(listener, "LISTEN hs_cache"));
+	snprintf(q, sizeof(q), "INSERT INTO sessions (token_hash, user_id, "
+	    "csrf_token, expires_at, idle_until) SELECT '%s', id, 'c', now() + "
+	    "interval '1 day', now() + interval '5 minutes' FROM users WHERE "
+	    "email = 'operator@tirta.demo'", hash);
+	res = PQexec(pg, q);
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	/* Used 25 minutes before its idle limit: slid, silently. */
+	snprintf(q, sizeof(q), "SELECT user_id FROM hs_session_use('%s')",
+	    hash);
+	res = PQexec(pg, q);
+	assert_int_equal(PQntuples(res), 1);
+	PQclear(res);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM sessions WHERE token_hash "
+	    "= '%s' AND idle_until > now() + interval '29 minutes'", hash);
+	res = PQexec(pg, q);
+	assert_string_equal(PQgetvalue(res, 0, 0), "1");
+	PQclear(res);
+	usleep(100 * 1000);
+	assert_int_equal(cache_notices(listener, hash), 0);
+	/* Cut short: every cache hears of it. */
+	snprintf(q, sizeof(q), "UPDATE sessions SET expires_at = now() + "
+	    "interval '1 minute' WHERE token_hash = '%s'", hash);
+	PQclear(PQexec(pg, q));
+	usleep(100 * 1000);
+	assert_int_equal(cache_notices(listener, hash), 1);
+	snprintf(q, sizeof(q), "DELETE FROM sessions WHERE token_hash = '%s'",
+	    hash);
+	PQclear(PQexec(pg, q));
+	usleep(100 * 1000);
+	assert_int_equal(cache_notices(listener, hash), 1);
+	PQfinish(listener);
+	PQfinish(pg);
+}
+
 /* Last: it blocks this address for the rest of the window. */
 static void
 test_login_throttling(void **state)
@@ -612,6 +683,7 @@ main(void)
 		cmocka_unit_test(test_csrf),
 		cmocka_unit_test(test_audit_chain_tamper),
 		cmocka_unit_test(test_changes_take_effect_at_once),
+		cmocka_unit_test(test_session_slide_is_quiet),
 		cmocka_unit_test(test_login_throttling),
 	};
 
