@@ -3,6 +3,8 @@
 #   bench/run.sh BENCH_PROGRAM...
 # Each program prints a Markdown section; scripted benchmarks (those that
 # need servers) live in bench/*/*.sh and do the same.
+# HS_BENCH=NAME[,NAME...] runs only those: a script by its directory
+# (HS_BENCH=load is bench/load/load.sh), a program by its file name.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -18,8 +20,15 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo
 } >"$report"
 
+selected() {
+	[ -z "${HS_BENCH:-}" ] && return 0
+	case ",$HS_BENCH," in *",$1,"*) return 0 ;; esac
+	return 1
+}
+
 status=0
 for prog in "$@"; do
+	selected "$(basename "$prog")" || continue
 	echo "bench: $prog" >&2
 	if ! "$prog" >>"$report"; then
 		echo "bench: $prog failed" >&2
@@ -28,6 +37,7 @@ for prog in "$@"; do
 	echo >>"$report"
 done
 for script in $(ls bench/*/*.sh 2>/dev/null | sort); do
+	selected "$(basename "$(dirname "$script")")" || continue
 	echo "bench: $script" >&2
 	if ! "$script" >>"$report"; then
 		echo "bench: $script failed" >&2
