@@ -110,11 +110,13 @@ busy() {
 
 node_conf() {	# i port nodes
 	# Each node holds its share of the sockets, and its workers share
-	# that (Kore's accept lock moves on only when a worker is full).
+	# that (Kore's accept lock moves on only when a worker is full).  The
+	# nodes share this machine's cores: a worker per core in all.
 	local conns=$(( max_users * 5 / 4 / $3 + 1024 ))
+	local workers=$(( $(nproc) / $3 > 1 ? $(nproc) / $3 : 1 ))
 	cat <<CONF
 bind 127.0.0.1 $2
-workers 2
+workers $workers
 database $(url hs_bench_load)
 database_connections 8
 max_connections $conns
@@ -265,17 +267,19 @@ conversation's messages and a reply over their WebSocket, which also
 receives every customer message (chat_fanout).
 
 - front: $frontdesc
-- nodes: 2 Kore workers each, 8 database connections per worker, the soft
-  HSM, the sandbox plugin, the push transport; sessions, jobs (vend with
-  SKIP LOCKED) and chat/push fan-out (LISTEN/NOTIFY) shared through one
-  PostgreSQL 15 (fsync and synchronous commit on)
+- nodes: as many Kore workers as the machine has cores, split over the
+  nodes (one node: $(nproc) workers; two: $(( $(nproc) / 2 > 1 ? $(nproc) / 2 : 1 ))
+  each), 8 database connections per worker, the soft HSM, the sandbox
+  plugin, the push transport; sessions, jobs (vend with SKIP LOCKED) and
+  chat/push fan-out (LISTEN/NOTIFY) shared through one PostgreSQL 15
+  (fsync and synchronous commit on).  Two nodes of $(nproc) workers each
+  on these $(nproc) cores were slower in earlier runs (purchase p99
+  0.8-1.5 s at 5,000 users): more event loops than cores.
 - everything (generator, nginx, nodes, PostgreSQL, gateway) on the same
-  $(nproc) cores, so the second node adds no cores: only a second set of
-  workers, caches, LISTEN connections and database connections competing
-  for the same ones (and nginx spreads each user's requests over both
-  nodes' caches).  The two-node run measures what running two nodes
-  costs and that it stays correct under load; added capacity needs the
-  nodes on their own machines; machine busy before the runs (other work):
+  $(nproc) cores, so the second node adds no cores: the two-node run
+  shows that the work splits over nodes and stays correct under load,
+  not more capacity, which needs the nodes on their own machines;
+  machine busy before the runs (other work):
   $(cat "$work/run-$a/busy")% / $(cat "$work/run-$b/busy")%
 - purchase = POST /api/v1/purchases answered (the core's quote, the order
   written, the provider's create call, the reply stored for the key);
