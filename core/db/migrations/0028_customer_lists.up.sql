@@ -9,7 +9,8 @@
 -- million meters it is a sequential scan of a million rows per app start.
 -- The same bodies in PL/pgSQL, planned each call with the arguments'
 -- values (force_custom_plan), use meters_customer, purchases_customer,
--- tokens_customer, outbox_customer and invoices_customer when a customer
+-- tokens_customer, outbox_customer, invoices_customer,
+-- bill_payments_customer and chat_conversations_customer when a customer
 -- is named, and the utility's indexes otherwise.
 
 CREATE OR REPLACE FUNCTION hs_api_meters(p_utility bigint, p_only bigint, p_q text,
@@ -143,6 +144,58 @@ BEGIN
              LIMIT p_limit OFFSET p_offset)
         SELECT jsonb_build_object('items', coalesce(jsonb_agg(hs_invoice_json(f.i)
             ORDER BY (f.i).period DESC, (f.i).id DESC), '[]'::jsonb),
+            'total', coalesce(max(f.total), 0), 'limit', p_limit,
+            'offset', p_offset)
+          FROM f);
+END $$;
+
+CREATE OR REPLACE FUNCTION hs_api_bill_payments(p_utility bigint, p_only bigint,
+    p_customer bigint, p_limit integer, p_offset integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN (
+        WITH f AS (
+            SELECT b, count(*) OVER () AS total FROM bill_payments b
+             WHERE b.utility_id = p_utility
+               AND (p_only IS NULL OR b.customer_id = p_only)
+               AND (p_customer IS NULL OR b.customer_id = p_customer)
+             ORDER BY b.paid_at DESC, b.id DESC
+             LIMIT p_limit OFFSET p_offset)
+        SELECT jsonb_build_object('items', coalesce(jsonb_agg(
+            hs_bill_payment_json(f.b) ORDER BY (f.b).paid_at DESC, (f.b).id DESC),
+            '[]'::jsonb), 'total', coalesce(max(f.total), 0),
+            'limit', p_limit, 'offset', p_offset)
+          FROM f);
+END $$;
+
+CREATE OR REPLACE FUNCTION hs_chat_list(p_utility bigint, p_only_customer bigint,
+    p_reader text, p_limit integer, p_offset integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_custom_plan AS $$
+BEGIN
+    RETURN (
+        WITH f AS (
+            SELECT cv, count(*) OVER () AS total
+              FROM chat_conversations cv
+             WHERE cv.utility_id = p_utility
+               AND (p_only_customer IS NULL OR cv.customer_id = p_only_customer)
+             ORDER BY cv.state = 'closed', cv.updated_at DESC
+             LIMIT p_limit OFFSET p_offset)
+        SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+            'id', (f.cv).id, 'customer_id', (f.cv).customer_id,
+            'customer_name', (SELECT name FROM customers WHERE id = (f.cv).customer_id),
+            'subject', (f.cv).subject, 'state', (f.cv).state,
+            'assigned_to', (f.cv).assigned_to,
+            'last_message', (f.cv).last_message,
+            'updated_at', (f.cv).updated_at,
+            'unread', (SELECT count(*) FROM chat_messages m
+                        WHERE m.conversation_id = (f.cv).id
+                          AND m.sender <> p_reader
+                          AND m.id > coalesce((SELECT last_read FROM chat_reads r
+                                WHERE r.conversation_id = (f.cv).id
+                                  AND r.reader = p_reader), 0)))
+            ORDER BY (f.cv).state = 'closed', (f.cv).updated_at DESC), '[]'::jsonb),
             'total', coalesce(max(f.total), 0), 'limit', p_limit,
             'offset', p_offset)
           FROM f);
